@@ -1,0 +1,3 @@
+using TorchSharp;
+var t = torch.ones(3).sum();
+Console.WriteLine(t.item<float>());
