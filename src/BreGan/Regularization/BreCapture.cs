@@ -16,9 +16,9 @@ namespace BreGan;
 /// </code>
 /// A layer "feeds a rectifier" when its output is the input of a rectifier module (ReLU,
 /// LeakyReLU, PReLU, RReLU, ReLU6, and the smooth ELU, CELU, SELU, GELU, SiLU, Mish); the capture
-/// is that input. Rectifiers are ordered as <c>named_modules()</c> lists them, which is their call
-/// order in <c>Sequential</c> and in modules whose fields are declared in the order they are used.
-/// Each selected layer keeps only its latest capture (an <c>alias()</c>, so it survives
+/// is that input. Rectifiers are ordered depth-first in registration order, which is their call
+/// order in <c>Sequential</c>, in nested blocks, and in modules whose fields are declared in the
+/// order they are used. Each selected layer keeps only its latest capture (an <c>alias()</c>, so it survives
 /// <c>Sequential</c> disposing intermediate outputs; a clone for in-place rectifiers); a new pass
 /// replaces it. Hooks fire only through <c>call()</c>, never <c>forward()</c>. Disposing the
 /// capture removes the hooks: a detached model runs exactly as before.
@@ -75,10 +75,23 @@ public sealed class BreCapture : IDisposable
     /// The rectifier modules of a model in <c>named_modules()</c> order, with their names.
     /// </summary>
     public static IReadOnlyList<(string Name, nn.Module<Tensor, Tensor> Module)> FindRectifiers(nn.Module model) =>
-        model.named_modules()
-            .Where(m => RectifierTypes.Contains(m.module.GetType()))
-            .Select(m => (m.name, (nn.Module<Tensor, Tensor>)m.module))
+        DepthFirst(model, "")
+            .Where(m => RectifierTypes.Contains(m.Module.GetType()))
+            .Select(m => (m.Name, (nn.Module<Tensor, Tensor>)m.Module))
             .ToList();
+
+    // Depth-first, in registration order: a parent's children each with their own subtree, which
+    // is call order for nested blocks too. (TorchSharp's named_modules() lists all children of a
+    // module before any grandchild.)
+    static IEnumerable<(string Name, nn.Module Module)> DepthFirst(nn.Module module, string prefix)
+    {
+        foreach (var (name, child) in module.named_children())
+        {
+            var full = prefix.Length == 0 ? name : prefix + "." + name;
+            yield return (full, child);
+            foreach (var descendant in DepthFirst(child, full)) yield return descendant;
+        }
+    }
 
     /// <summary>
     /// Hooks the layers that <paramref name="placement"/> selects (default: every layer that feeds a
@@ -113,7 +126,7 @@ public sealed class BreCapture : IDisposable
         options.Validate();
         var wanted = names.ToList();
         if (wanted.Count == 0) throw new ArgumentException("BRE needs at least one layer name.", nameof(names));
-        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        var modules = DepthFirst(model, "").ToDictionary(m => m.Name, m => m.Module);
         var capture = new BreCapture(wanted, options);
         for (int slot = 0; slot < wanted.Count; slot++)
         {
