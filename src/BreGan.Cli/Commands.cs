@@ -21,7 +21,7 @@ public static class Commands
         Console.WriteLine(topic switch
         {
             "train" => """
-                bregan train --preset NAME [--config FILE] [--set key=value]... --out DIR [--force]
+                bregan train --preset NAME [--config FILE] [--data PATH] [--set key=value]... --out DIR [--force]
                 bregan train --resume DIR [--force]
 
                 Trains one run into DIR: config.json, metrics.csv, summary.json, samples.csv,
@@ -38,6 +38,12 @@ public static class Commands
                 budgets, one after the other, and writes comparison.md, comparison.json and
                 mosaic-side-by-side.gif (first seed of each arm) into DIR.
                 """,
+            "sample" => """
+                bregan sample --run DIR [--checkpoint N] [--count N] --out FILE.png
+
+                Draws N samples (default 64) from the run's newest checkpoint (or iteration N):
+                an image grid for image runs, a scatter against the data for 2D runs.
+                """,
             "demo" => """
                 bregan demo [--out DIR] [--seeds N] [--iterations N] [--force]
 
@@ -51,6 +57,7 @@ public static class Commands
                   demo      BRE vs baseline on built-in 2D data, in about two minutes
                   train     train one run from a preset or config file
                   compare   baseline vs BRE over several seeds
+                  sample    draw samples from a run's checkpoint into a PNG
                   info      versions, threads, device, libstdc++ compatibility fix
 
                 Presets: {string.Join(", ", Presets.Names)}
@@ -101,7 +108,10 @@ public static class Commands
         var config = file is not null ? ExperimentConfig.Load(file) : Presets.Get(presetName!);
         if (file is not null && presetName is not null)
             throw new BreGanInputException("Give either --preset or --config, not both (a config file holds a whole experiment).");
-        return config.With(args.Sets).Validate();
+        var sets = args.Get("data") is string data ? args.Sets.Prepend("data.path=" + System.Text.Json.JsonSerializer.Serialize(data)) : args.Sets;
+        config = config.With(sets).Validate();
+        ExperimentRunner.Check(config);
+        return config;
     }
 
     static string RequireOut(ParsedArgs args) =>
@@ -131,19 +141,30 @@ public static class Commands
         }
         else
         {
-            config = ResolveConfig(args);
-            Toy2D.Mixture(config.Data); // fail on bad data settings before creating anything
+            config = ResolveConfig(args); // fails on bad settings before anything is created
             run = RunFolder.Create(RequireOut(args), args.Has("force"));
             run.WriteConfig(config);
         }
 
-        var summary = WithProgress(args, display => Toy2D.Train(config, run, resumeDir is not null, display.For("train", config.Train.Seed), stop));
+        IReadOnlyDictionary<string, double?> summary;
+        try
+        {
+            summary = WithProgress(args, display => ExperimentRunner.Train(config, run, resumeDir is not null, display.For("train", config.Train.Seed), stop));
+        }
+        catch (BreGanInputException) when (resumeDir is null && Checkpoint.List(run.CheckpointsPath).Count == 0)
+        {
+            // Bad data found while loading: leave nothing behind, so the same command can be rerun.
+            Directory.Delete(run.Path, recursive: true);
+            throw;
+        }
         if (summary.ContainsKey("interrupted")) return 130;
         var table = new Table().AddColumns("metric", "value").Border(TableBorder.Rounded);
-        foreach (var key in Comparison.KeyMetrics.Where(summary.ContainsKey).Append("iterations"))
+        var keys = Comparison.KeyMetrics.Where(summary.ContainsKey).ToList();
+        if (keys.Count < 3) keys.AddRange(summary.Keys.Where(k => k.EndsWith("_ac") || k.EndsWith("loss") || k.StartsWith("fid") || k.StartsWith("modes")).Except(keys));
+        foreach (var key in keys.Append("iterations"))
             table.AddRow(key, summary[key] is double v ? v.ToString("G4", CultureInfo.InvariantCulture) : "never");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"Run folder: [bold]{Markup.Escape(run.Path)}[/] (mosaic animation: images/mosaic.gif)");
+        AnsiConsole.MarkupLine($"Run folder: [bold]{Markup.Escape(run.Path)}[/] ({(ExperimentRunner.IsToy(config) ? "mosaic animation: images/mosaic.gif" : "sample grids: images/samples_*.png, images/samples.gif")})");
         return 0;
     }
 
@@ -214,7 +235,55 @@ public static class Commands
         AnsiConsole.Write(table);
         var root = Path.GetFullPath(outDir);
         AnsiConsole.MarkupLine($"Finished in {clock.Elapsed.TotalSeconds:F0} s. Results: [bold]{Markup.Escape(Path.Combine(root, "comparison.md"))}[/]");
-        AnsiConsole.MarkupLine($"Pictures: [bold]{Markup.Escape(Path.Combine(root, "mosaic-side-by-side.gif"))}[/] and each run's images/ folder.");
+        AnsiConsole.MarkupLine($"Pictures: [bold]{Markup.Escape(Path.Combine(root, Comparison.SideBySideName(config)))}[/] and each run's images/ folder.");
+        return 0;
+    }
+
+    // ---- sample ---------------------------------------------------------------------------------
+
+    public static int Sample(ParsedArgs args)
+    {
+        var runDir = args.Get("run") ?? throw new BreGanInputException("Missing --run DIR: the run folder to sample from.");
+        var outPath = args.Get("out") ?? throw new BreGanInputException("Missing --out FILE.png: where to write the picture.");
+        int count = args.GetInt("count", 64);
+        if (count < 1 || count > 4096) throw new BreGanInputException($"--count must be in [1, 4096], got {count}.");
+        var run = RunFolder.Open(runDir);
+        var config = run.ReadConfig();
+        var checkpoints = Checkpoint.List(run.CheckpointsPath);
+        if (checkpoints.Count == 0) throw new BreGanInputException($"'{runDir}' has no checkpoint (no trained G to sample from).");
+        var wanted = args.Get("checkpoint");
+        var chosen = wanted is null ? checkpoints[0]
+            : checkpoints.FirstOrDefault(c => c.Iteration.ToString() == wanted) is var c && c.Path is not null ? c
+            : throw new BreGanInputException($"No checkpoint at iteration {wanted} in '{runDir}'; available: {string.Join(", ", checkpoints.Select(x => x.Iteration))}.");
+        var device = new torch.Device(config.Train.Device);
+        using var scope = torch.NewDisposeScope();
+        using var gen = new torch.Generator((ulong)config.Train.Seed + 17, new torch.Device("cpu"));
+        var z = torch.randn(new long[] { count, config.Model.NoiseDim }, generator: gen).to(device);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outPath))!);
+        if (ExperimentRunner.IsToy(config))
+        {
+            var mixture = Toy2D.Mixture(config.Data);
+            var (g, d) = Toy2D.BuildModels(config, mixture, device);
+            using var gDispose = g; using var dDispose = d;
+            Checkpoint.LoadGenerator(chosen.Path, g);
+            g.eval();
+            torch.Tensor x;
+            using (torch.no_grad()) x = g.call(z).cpu();
+            var e = mixture.Extent;
+            using var real = mixture.Sample(count, gen);
+            BreGan.Visualization.Scatter2D.Write(real.data<float>().ToArray(), x.contiguous().data<float>().ToArray(),
+                new BreGan.Visualization.PlaneExtent(e.MinX, e.MaxX, e.MinY, e.MaxY), outPath, title: $"iteration {chosen.Iteration}");
+        }
+        else
+        {
+            var (size, channels) = ImageGan.Shape(config.Data);
+            var (g, d) = ImageGan.BuildModels(config, size, channels, device);
+            using var gDispose = g; using var dDispose = d;
+            Checkpoint.LoadGenerator(chosen.Path, g);
+            g.eval();
+            using (torch.no_grad()) ImageGan.WriteGrid(g.call(z), outPath);
+        }
+        AnsiConsole.MarkupLine($"Wrote {count} samples from {Markup.Escape(Path.GetFileName(chosen.Path))} (iteration {chosen.Iteration}) to [bold]{Markup.Escape(outPath)}[/]");
         return 0;
     }
 

@@ -21,6 +21,7 @@ public static class EntryPoint
                 "train" => Commands.Train(parsed, stop),
                 "compare" => Commands.Compare(parsed, stop),
                 "demo" => Commands.Demo(parsed, stop),
+                "sample" => Commands.Sample(parsed),
                 _ => throw new BreGanInputException($"Unknown command '{parsed.Command}'; valid: {string.Join(", ", CommandLine.Commands)}."),
             };
         }

@@ -53,8 +53,7 @@ public static class Comparison
         Func<string, long, RunCallbacks>? callbacksFor = null, CancellationToken stop = default)
     {
         if (seeds < 1) throw new BreGanInputException($"--seeds must be >= 1, got {seeds}.");
-        config.Validate();
-        Toy2D.Mixture(config.Data);
+        ExperimentRunner.Check(config);
         var root = Path.GetFullPath(outDir);
         if (Directory.Exists(root) && Directory.EnumerateFileSystemEntries(root).Any())
         {
@@ -76,7 +75,7 @@ public static class Comparison
                 if (stop.IsCancellationRequested) break;
                 var run = RunFolder.Create(Path.Combine(root, name, $"seed{seed}"), force: true);
                 run.WriteConfig(armConfig);
-                var summary = Toy2D.Train(armConfig, run, callbacks: callbacksFor?.Invoke(name, seed), stop: stop);
+                var summary = ExperimentRunner.Train(armConfig, run, callbacks: callbacksFor?.Invoke(name, seed), stop: stop);
                 list.Add((seed, summary));
             }
         }
@@ -108,12 +107,23 @@ public static class Comparison
         RunFolder.WriteAtomically(Path.Combine(root, "comparison.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         RunFolder.WriteAtomically(Path.Combine(root, "comparison.md"), Markdown(baseline, bre, config));
 
-        var left = Toy2D.MosaicFrames(Path.Combine(root, "baseline", $"seed{config.Train.Seed}", "images"));
-        var right = Toy2D.MosaicFrames(Path.Combine(root, "bre", $"seed{config.Train.Seed}", "images"));
+        // The first seed of each arm side by side: mosaics for 2D runs, fixed-z sample grids for images.
+        bool toy = ExperimentRunner.IsToy(config);
+        string pattern = toy ? "mosaic_*.png" : "samples_*.png";
+        IReadOnlyList<string> Frames(string arm)
+        {
+            var dir = Path.Combine(root, arm, $"seed{config.Train.Seed}", "images");
+            return Directory.Exists(dir) ? Directory.GetFiles(dir, pattern).OrderBy(p => p, StringComparer.Ordinal).ToList() : Array.Empty<string>();
+        }
+        var (left, right) = (Frames("baseline"), Frames("bre"));
         if (left.Count > 0 && right.Count > 0)
-            Animation.SideBySide(left, right, Path.Combine(root, "mosaic-side-by-side.gif"), "baseline", "BRE",
-                frameDelayMs: 400, vertical: true, maxWidth: 1400);
+            Animation.SideBySide(left, right, Path.Combine(root, SideBySideName(config)), "baseline", "BRE",
+                frameDelayMs: 400, vertical: toy, maxWidth: 1400);
     }
+
+    /// <summary>File name of a comparison's side-by-side animation.</summary>
+    public static string SideBySideName(ExperimentConfig config) =>
+        ExperimentRunner.IsToy(config) ? "mosaic-side-by-side.gif" : "samples-side-by-side.gif";
 
     static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
@@ -148,7 +158,7 @@ public static class Comparison
         sb.AppendLine("|---|---|---|");
         foreach (var m in TableMetrics(baseline, bre)) sb.AppendLine($"| {m} | {Cell(baseline, m)} | {Cell(bre, m)} |");
         sb.AppendLine();
-        sb.AppendLine("Per-seed runs are in `baseline/seedN/` and `bre/seedN/`; the mosaic animation of the first seed of each arm is `mosaic-side-by-side.gif`.");
+        sb.AppendLine("Per-seed runs are in `baseline/seedN/` and `bre/seedN/`; the animation of the first seed of each arm is `{SideBySideName(config)}`.");
         return sb.ToString();
     }
 }

@@ -29,12 +29,45 @@ public static class Presets
         Eval = new EvalConfig { Every = 500 },
     };
 
+    /// <summary>The BRE reference's image defaults: batch 64, z 100, Adam 2e-4 (0.5, 0.999), weight
+    /// decay 1e-4, lr annealed linearly to 1e-6, BRE weight 1 on every rectified D layer but the
+    /// first and last.</summary>
+    static ExperimentConfig Image(string name, string dataset, string architecture = "dcgan", double width = 2, int size = 0) => new()
+    {
+        Preset = name,
+        Data = new DataConfig { Dataset = dataset, ImageSize = size },
+        Model = new ModelConfig { Architecture = architecture, NoiseDim = 100, WidthFactor = width },
+        Bre = new BreConfig { Weight = 1, Placement = "all-but-first-and-last" },
+        Train = new TrainConfig { Iterations = 5000, BatchSize = 64, Lr = 2e-4, LrMin = 1e-6, Beta1 = 0.5, Beta2 = 0.999, WeightDecay = 1e-4 },
+        Eval = new EvalConfig { Every = 500, MonitorBatch = 64, GridSamples = 64 },
+    };
+
+    /// <summary>WGAN-GP as published (Gulrajani et al.): Adam 1e-4 (0, 0.9), 5 critic steps, penalty 10,
+    /// layer norm in the critic (a gradient penalty per point is incompatible with batch norm).</summary>
+    static ExperimentConfig WganGp(string name, string dataset)
+    {
+        var c = Image(name, dataset, "dcgan", 4);
+        return c with
+        {
+            Model = c.Model with { Normalization = "layer" },
+            Loss = new LossConfig { Kind = "wgan-gp", GpWeight = 10, GpTarget = 1 },
+            Train = c.Train with { Lr = 1e-4, Beta1 = 0, Beta2 = 0.9, DSteps = 5, WeightDecay = 0 },
+        };
+    }
+
     static readonly Dictionary<string, Func<ExperimentConfig>> All = new()
     {
         ["ring8"] = () => PaperToy("ring8"),
         ["grid25"] = () => PaperToy("grid25"),
         ["ring8-wide"] = () => WideToy("ring8"),
         ["grid25-wide"] = () => WideToy("grid25"),
+        ["mnist-dcgan"] = () => Image("mnist-dcgan", "mnist"),
+        ["fashion-dcgan"] = () => Image("fashion-dcgan", "fashion-mnist"),
+        ["cifar10-dcgan"] = () => Image("cifar10-dcgan", "cifar10", width: 4),
+        ["cifar10-dcgan-equal"] = () => Image("cifar10-dcgan-equal", "cifar10", "dcgan-equal", 1),
+        ["cifar10-wgangp"] = () => WganGp("cifar10-wgangp", "cifar10"),
+        ["stacked-mnist-dcgan"] = () => Image("stacked-mnist-dcgan", "stacked-mnist", width: 2),
+        ["folder-dcgan-64"] = () => Image("folder-dcgan-64", "folder", width: 2, size: 64),
     };
 
     public static IReadOnlyList<string> Names => All.Keys.ToList();

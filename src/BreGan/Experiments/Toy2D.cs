@@ -27,14 +27,44 @@ public sealed class RunCallbacks
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
 /// <summary>
-/// The 2D mixture-of-Gaussians experiment: trains G and D on ring8, grid25 or a user mixture,
-/// evaluates the mode metrics and BRE monitors, draws the "mosaic" panel at each evaluation and
-/// writes the run folder.
+/// The 2D mixture-of-Gaussians experiment: G and D are the toy MLPs on ring8, grid25 or a user
+/// mixture; each evaluation measures the mode metrics and D's monitors and draws the "mosaic"
+/// panel (samples, one plane per D layer coloured by activation pattern, D's probability of real).
 /// </summary>
-public static class Toy2D
+public sealed class Toy2D : IExperiment
 {
+    /// <summary>The 2D datasets.</summary>
+    public static readonly string[] Datasets = { "ring8", "grid25", "mixture" };
+
     /// <summary>Samples drawn in the mosaic's first column, per kind.</summary>
     const int MosaicPoints = 600;
+
+    readonly ExperimentConfig config;
+    readonly GaussianMixture2D mixture;
+    readonly MlpGenerator g;
+    readonly MlpDiscriminator d;
+    readonly AdversarialGan variant;
+    readonly DiscriminatorMonitors monitors;
+    readonly Device device;
+    Tensor? lastSamples;
+
+    public Toy2D(ExperimentConfig config)
+    {
+        this.config = config;
+        mixture = Mixture(config.Data);
+        device = new Device(config.Train.Device);
+        (g, d) = BuildModels(config, mixture, device);
+        int nz = config.Model.NoiseDim;
+        var dev = device;
+        var mix = mixture;
+        variant = new AdversarialGan(g, d,
+            (n, gen) => mix.Sample(n, gen, dev),
+            (n, gen) => randn(new long[] { n, nz }, generator: gen).to(dev),
+            config, device);
+        monitors = new DiscriminatorMonitors(d, config.Bre);
+    }
+
+    public IGanVariant Variant => variant;
 
     /// <summary>The mixture a config names (validated).</summary>
     public static GaussianMixture2D Mixture(DataConfig data)
@@ -48,9 +78,8 @@ public static class Toy2D
                 throw new BreGanInputException("data.means must be a list of [x, y] pairs.");
             return new GaussianMixture2D(data.Means.Select(m => (m[0], m[1])).ToList(), data.Std, "mixture");
         }
-        var names = GaussianMixture2D.PresetNames.Append("mixture");
         if (!GaussianMixture2D.PresetNames.Contains(data.Dataset))
-            throw new BreGanInputException($"Unknown dataset '{data.Dataset}'; valid: {string.Join(", ", names)}.");
+            throw new BreGanInputException($"Unknown dataset '{data.Dataset}'; valid: {string.Join(", ", Datasets)}, {string.Join(", ", ImageGan.Datasets)}.");
         var preset = GaussianMixture2D.FromName(data.Dataset);
         return data.Std > 0 ? new GaussianMixture2D(preset.Means, data.Std, preset.Name) : preset;
     }
@@ -70,82 +99,81 @@ public static class Toy2D
         return (g, d);
     }
 
-    /// <summary>
-    /// Trains (or, with <paramref name="resume"/>, continues) a run in <paramref name="run"/>, and
-    /// returns its summary. The config must already be saved in the folder for a resume.
-    /// </summary>
+    /// <summary>Trains a 2D run (see <see cref="ExperimentRunner.Train"/>).</summary>
     public static IReadOnlyDictionary<string, double?> Train(
-        ExperimentConfig config, RunFolder run, bool resume = false, RunCallbacks? callbacks = null, CancellationToken stop = default)
+        ExperimentConfig config, RunFolder run, bool resume = false, RunCallbacks? callbacks = null, CancellationToken stop = default) =>
+        ExperimentRunner.Train(config, run, resume, callbacks, stop);
+
+    public Dictionary<string, double> Evaluate(int iteration, string imagesPath)
     {
-        callbacks ??= new RunCallbacks();
-        config.Validate();
-        var mixture = Mixture(config.Data);
-        var device = new Device(config.Train.Device);
-        if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
-        BrePlacement.Parse(config.Bre.Placement);
+        using var scope = NewDisposeScope();
+        var row = new Dictionary<string, double>();
+        using var streams = new Generator((ulong)(config.Train.Seed * 1_000_003 + iteration), new Device("cpu"));
+        Tensor fakeSamples;
+        using (no_grad())
+            fakeSamples = g.call(randn(new long[] { config.Eval.Samples, config.Model.NoiseDim }, generator: streams).to(device));
+        var m = MixtureMetrics.Compute(fakeSamples, mixture);
+        row["modes"] = m.Modes;
+        row["hq_fraction"] = m.HqFraction;
+        row["reverse_kl"] = m.ReverseKl;
+        lastSamples?.Dispose();
+        lastSamples = fakeSamples.detach().cpu().MoveToOuterDisposeScope();
 
-        var (g, d) = BuildModels(config, mixture, device);
-        using var gDispose = g;
-        using var dDispose = d;
-        int nz = config.Model.NoiseDim;
-        using var variant = new AdversarialGan(g, d,
-            (n, gen) => mixture.Sample(n, gen, device),
-            (n, gen) => randn(new long[] { n, nz }, generator: gen).to(device),
-            config, device);
-
-        int start = 0;
-        double previousSeconds = 0;
-        if (resume)
-        {
-            var latest = Checkpoint.List(run.CheckpointsPath).FirstOrDefault();
-            if (latest.Path is null) throw new BreGanInputException($"'{run.Path}' has no checkpoint to resume from.");
-            start = Checkpoint.Load(latest.Path, variant);
-            MetricsLog.TruncateAfter(run.MetricsPath, start);
-            var rows = MetricsLog.Read(run.MetricsPath);
-            if (rows.Count > 0 && rows[^1].TryGetValue("seconds", out var s) && double.IsFinite(s)) previousSeconds = s;
-            callbacks.Log?.Invoke($"Resuming from {Path.GetFileName(latest.Path)} (iteration {start}).");
-        }
-
-        using var evaluator = new Evaluator(config, mixture, g, d, variant, device);
-        var metrics = new MetricsLog(run.MetricsPath);
-        var clock = Stopwatch.StartNew();
-        var trainer = new Trainer(variant, config.Train, config.Bre)
-        {
-            EvaluateEvery = config.Eval.Every,
-            StepCompleted = callbacks.Step,
-            Evaluate = it =>
-            {
-                var row = evaluator.Evaluate(it, run.ImagesPath);
-                row["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
-                metrics.Append(it, row);
-                callbacks.Evaluated?.Invoke(it, row);
-            },
-            Checkpoint = it => Checkpoint.Save(run.CheckpointsPath, it, config, variant, config.Train.KeepCheckpoints),
-        };
-        callbacks.Started?.Invoke(start, config.Train.Iterations);
-        int reached = trainer.Run(start, stop);
-        if (reached < config.Train.Iterations)
-        {
-            Checkpoint.Save(run.CheckpointsPath, reached, config, variant, config.Train.KeepCheckpoints);
-            callbacks.Log?.Invoke($"Interrupted at iteration {reached}; checkpoint written. Continue with: bregan train --resume {run.Path}");
-            return new Dictionary<string, double?> { ["iterations"] = reached, ["interrupted"] = 1 };
-        }
-
-        evaluator.WriteSamples(run.SamplesPath, config.Eval.Samples);
-        var summary = Summarize(MetricsLog.Read(run.MetricsPath), mixture.Count);
-        summary["iterations"] = reached;
-        summary["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
-        run.WriteSummary(summary);
-        WriteAnimation(run.ImagesPath);
-        return summary;
+        var real = mixture.Sample(config.Eval.MonitorBatch, streams, device);
+        monitors.Measure(real, fakeSamples, streams, row);
+        if (config.Eval.Mosaic) DrawMosaic(iteration, real, fakeSamples, imagesPath);
+        return row;
     }
+
+    void DrawMosaic(int iteration, Tensor real, Tensor fakeSamples, string imagesPath)
+    {
+        int r = config.Eval.MosaicResolution;
+        var e = mixture.Extent;
+        // Row 0 at the top (y max), column 0 at the left (x min).
+        var xs = linspace(e.MinX, e.MaxX, r, dtype: ScalarType.Float32);
+        var ys = linspace(e.MaxY, e.MinY, r, dtype: ScalarType.Float32);
+        var grid = stack(new[] { xs.unsqueeze(0).expand(r, r), ys.unsqueeze(1).expand(r, r) }, 2).reshape(r * r, 2).to(device);
+        var layers = monitors.Patterns(grid, out var logits);
+        var mosaicLayers = new List<MosaicLayer>();
+        for (int l = 0; l < layers.Count; l++)
+        {
+            var hashes = ActivationPatterns.Hash(layers[l]).cpu().data<long>().ToArray();
+            mosaicLayers.Add(new MosaicLayer($"layer {l + 1}", hashes, hashes.Distinct().Count()));
+        }
+        var probability = sigmoid(logits).reshape(-1).cpu().data<float>().ToArray();
+        int n = (int)Math.Min(MosaicPoints, Math.Min(real.shape[0], fakeSamples.shape[0]));
+        var frame = new MosaicFrame(iteration, config.Bre.Weight > 0 ? "BRE" : "baseline",
+            new PlaneExtent(e.MinX, e.MaxX, e.MinY, e.MaxY), r,
+            real[TensorIndex.Slice(0, n)].cpu().contiguous().data<float>().ToArray(),
+            fakeSamples[TensorIndex.Slice(0, n)].cpu().contiguous().data<float>().ToArray(),
+            mosaicLayers, probability);
+        MosaicPanel.Render(frame, Path.Combine(imagesPath, $"mosaic_{iteration:D7}.png"));
+    }
+
+    /// <summary>samples.csv (header x,y) of the last evaluation's samples, and the mosaic animation.</summary>
+    public void Finish(RunFolder run)
+    {
+        if (lastSamples is not null)
+        {
+            var v = lastSamples.contiguous().data<float>().ToArray();
+            using (var w = new StreamWriter(run.SamplesPath + ".tmp"))
+            {
+                w.WriteLine("x,y");
+                for (int i = 0; i + 1 < v.Length; i += 2)
+                    w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{v[i]:R},{v[i + 1]:R}"));
+            }
+            File.Move(run.SamplesPath + ".tmp", run.SamplesPath, overwrite: true);
+        }
+        WriteAnimation(run.ImagesPath);
+    }
+
+    public Dictionary<string, double?> Summarize(IReadOnlyList<Dictionary<string, double>> rows) => Summarize(rows, mixture.Count);
 
     /// <summary>summary.json from the metrics rows: the last row plus first_all_modes_iteration.</summary>
     public static Dictionary<string, double?> Summarize(IReadOnlyList<Dictionary<string, double>> rows, int modeCount)
     {
-        var summary = new Dictionary<string, double?>();
+        var summary = ExperimentRunner.LastRow(rows);
         if (rows.Count == 0) return summary;
-        foreach (var (k, v) in rows[^1]) if (k != "iteration") summary[k] = v;
         var first = rows.FirstOrDefault(r => r.TryGetValue("modes", out var m) && m >= modeCount);
         summary["first_all_modes_iteration"] = first is null ? null : first["iteration"];
         return summary;
@@ -167,132 +195,12 @@ public static class Toy2D
             ? Directory.GetFiles(imagesPath, "mosaic_*.png").OrderBy(p => p, StringComparer.Ordinal).ToList()
             : Array.Empty<string>();
 
-    /// <summary>Everything measured at an evaluation: metrics, monitors, pictures.</summary>
-    sealed class Evaluator : IDisposable
+    public void Dispose()
     {
-        readonly ExperimentConfig config;
-        readonly GaussianMixture2D mixture;
-        readonly MlpGenerator g;
-        readonly MlpDiscriminator d;
-        readonly IGanVariant variant;
-        readonly Device device;
-        readonly BreCapture monitorCapture;   // the BRE layers, for the monitors
-        readonly BreCapture patternCapture;   // every rectified layer, for pattern counts and mosaics
-        readonly int modes;
-        Tensor? lastSamples;
-
-        public Evaluator(ExperimentConfig config, GaussianMixture2D mixture, MlpGenerator g, MlpDiscriminator d, IGanVariant variant, Device device)
-        {
-            this.config = config;
-            this.mixture = mixture;
-            this.g = g;
-            this.d = d;
-            this.variant = variant;
-            this.device = device;
-            modes = mixture.Count;
-            monitorCapture = BreCapture.Attach(d, BrePlacement.Parse(config.Bre.Placement), config.Bre.ToOptions());
-            patternCapture = BreCapture.Attach(d, BrePlacement.Parse("all"), config.Bre.ToOptions());
-            monitorCapture.Enabled = patternCapture.Enabled = false;
-        }
-
-        public Dictionary<string, double> Evaluate(int iteration, string imagesPath)
-        {
-            using var scope = NewDisposeScope();
-            var row = new Dictionary<string, double>();
-            foreach (var (name, t) in variant.LastLosses.OrderBy(p => p.Key))
-                row[name] = t.to(ScalarType.Float64).item<double>();
-            if (row.Values.Any(v => !double.IsFinite(v)))
-                throw new TrainingDivergedException(
-                    $"Training diverged at iteration {iteration}: non-finite loss ({string.Join(", ", row.Select(p => $"{p.Key}={p.Value}"))}).");
-            row["lr"] = Trainer.LearningRate(config.Train, Math.Max(0, iteration - 1), config.Train.Iterations);
-            row["bre_weight"] = variant.BreWeight;
-
-            using var streams = new Generator((ulong)(config.Train.Seed * 1_000_003 + iteration), new Device("cpu"));
-            Tensor fakeSamples;
-            using (no_grad())
-                fakeSamples = g.call(randn(new long[] { config.Eval.Samples, config.Model.NoiseDim }, generator: streams).to(device));
-            var m = MixtureMetrics.Compute(fakeSamples, mixture);
-            row["modes"] = m.Modes;
-            row["hq_fraction"] = m.HqFraction;
-            row["reverse_kl"] = m.ReverseKl;
-            lastSamples?.Dispose();
-            lastSamples = fakeSamples.detach().cpu().MoveToOuterDisposeScope();
-
-            int b = config.Eval.MonitorBatch;
-            var real = mixture.Sample(b, streams, device);
-            var fake = fakeSamples[TensorIndex.Slice(0, b)];
-            var alpha = rand(new long[] { b }, generator: streams).to(device);
-            var interpolated = Losses.Interpolate(real, fake, alpha, config.Bre.Interpolation == "reference");
-            foreach (var (kind, x) in new[] { ("real", real), ("fake", fake), ("interp", interpolated) })
-            {
-                monitorCapture.Enabled = true;
-                using (no_grad()) d.call(x);
-                monitorCapture.Enabled = false;
-                foreach (var (k, v) in monitorCapture.Monitor().Named(kind + "_")) row[k] = v;
-                monitorCapture.Release();
-                var xg = x.detach().requires_grad_(true);
-                row[kind + "_grad_norm"] = Losses.InputGradientNorms(d.call(xg), xg, createGraph: false).mean().item<float>();
-            }
-
-            patternCapture.Enabled = true;
-            using (no_grad()) d.call(fake);
-            patternCapture.Enabled = false;
-            var layers = patternCapture.Take();
-            for (int l = 0; l < layers.Count; l++) row[$"patterns_fake_L{l + 1}"] = ActivationPatterns.CountDistinct(layers[l]);
-            foreach (var t in layers) t.Dispose();
-
-            if (config.Eval.Mosaic) DrawMosaic(iteration, real, fakeSamples, imagesPath);
-            return row;
-        }
-
-        void DrawMosaic(int iteration, Tensor real, Tensor fakeSamples, string imagesPath)
-        {
-            int r = config.Eval.MosaicResolution;
-            var e = mixture.Extent;
-            // Row 0 at the top (y max), column 0 at the left (x min).
-            var xs = linspace(e.MinX, e.MaxX, r, dtype: ScalarType.Float32);
-            var ys = linspace(e.MaxY, e.MinY, r, dtype: ScalarType.Float32);
-            var grid = stack(new[] { xs.unsqueeze(0).expand(r, r), ys.unsqueeze(1).expand(r, r) }, 2).reshape(r * r, 2).to(device);
-            Tensor logits;
-            patternCapture.Enabled = true;
-            using (no_grad()) logits = d.call(grid);
-            patternCapture.Enabled = false;
-            var layers = patternCapture.Take();
-            var mosaicLayers = new List<MosaicLayer>();
-            for (int l = 0; l < layers.Count; l++)
-            {
-                var hashes = ActivationPatterns.Hash(layers[l]).cpu().data<long>().ToArray();
-                mosaicLayers.Add(new MosaicLayer($"layer {l + 1}", hashes, hashes.Distinct().Count()));
-                layers[l].Dispose();
-            }
-            var probability = sigmoid(logits).reshape(-1).cpu().data<float>().ToArray();
-            int n = (int)Math.Min(MosaicPoints, Math.Min(real.shape[0], fakeSamples.shape[0]));
-            var frame = new MosaicFrame(iteration, config.Bre.Weight > 0 ? "BRE" : "baseline",
-                new PlaneExtent(e.MinX, e.MaxX, e.MinY, e.MaxY), r,
-                real[TensorIndex.Slice(0, n)].cpu().contiguous().data<float>().ToArray(),
-                fakeSamples[TensorIndex.Slice(0, n)].cpu().contiguous().data<float>().ToArray(),
-                mosaicLayers, probability);
-            MosaicPanel.Render(frame, Path.Combine(imagesPath, $"mosaic_{iteration:D7}.png"));
-        }
-
-        /// <summary>samples.csv (header x,y) of the last evaluation's generated samples.</summary>
-        public void WriteSamples(string path, int count)
-        {
-            if (lastSamples is null) return;
-            var v = lastSamples.contiguous().data<float>().ToArray();
-            using var w = new StreamWriter(path + ".tmp");
-            w.WriteLine("x,y");
-            for (int i = 0; i + 1 < v.Length && i / 2 < count; i += 2)
-                w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{v[i]:R},{v[i + 1]:R}"));
-            w.Close();
-            File.Move(path + ".tmp", path, overwrite: true);
-        }
-
-        public void Dispose()
-        {
-            monitorCapture.Dispose();
-            patternCapture.Dispose();
-            lastSamples?.Dispose();
-        }
+        monitors.Dispose();
+        variant.Dispose();
+        g.Dispose();
+        d.Dispose();
+        lastSamples?.Dispose();
     }
 }

@@ -119,6 +119,29 @@ public static class Checkpoint
         }
     }
 
+    /// <summary>
+    /// Restores only the generator (the first module of every checkpoint), e.g. to draw samples
+    /// without building D and the optimizers. Returns the iteration.
+    /// </summary>
+    public static int LoadGenerator(string path, nn.Module generator)
+    {
+        try
+        {
+            using var r = new BinaryReader(File.OpenRead(path), Encoding.UTF8);
+            if (r.ReadString() != Magic) throw new BreGanInputException($"{path}: not a BreGan checkpoint.");
+            r.ReadInt32();
+            r.ReadString();
+            int iteration = r.ReadInt32();
+            Expect(r.ReadString(), "generator", path);
+            generator.load(r);
+            return iteration;
+        }
+        catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException or InvalidOperationException)
+        {
+            throw new BreGanInputException($"{path}: unreadable checkpoint ({e.Message}).");
+        }
+    }
+
     static void Expect(string actual, string expected, string path)
     {
         if (actual != expected) throw new BreGanInputException($"{path}: expected '{expected}' state, found '{actual}'.");

@@ -13,7 +13,8 @@ namespace BreGan.Training;
 /// <summary>Where real data comes from.</summary>
 public sealed record DataConfig
 {
-    /// <summary>ring8 | grid25 | mixture (2D, sampled on the fly); image kinds come with image presets.</summary>
+    /// <summary>2D: ring8 | grid25 | mixture (sampled on the fly). Images: mnist | fashion-mnist | cifar10 |
+    /// cifar100 | folder | stacked-mnist | idx | random (noise images, for benchmarks and tests).</summary>
     public string Dataset { get; init; } = "grid25";
     /// <summary>Means of a user-defined 2D mixture (dataset "mixture"), e.g. [[0,0],[1,1]].</summary>
     public double[][]? Means { get; init; }
@@ -21,6 +22,12 @@ public sealed record DataConfig
     public double Std { get; init; }
     /// <summary>Path of image data (files or folder), for image datasets.</summary>
     public string? Path { get; init; }
+    /// <summary>Image side in pixels (28, 32 or 64); 0 means the dataset's own (folder and random: 64 and 32).</summary>
+    public int ImageSize { get; init; }
+    /// <summary>Image channels (1 or 3); 0 means the dataset's own (folder and random: 3).</summary>
+    public int Channels { get; init; }
+    /// <summary>Images to build for stacked-mnist and random; 0 means a default (stacked-mnist: as many as MNIST train; random: 1024).</summary>
+    public int Count { get; init; }
 }
 
 /// <summary>The networks.</summary>
@@ -42,6 +49,18 @@ public sealed record ModelConfig
     public double LeakySlope { get; init; } = 0.2;
     /// <summary>Scale of G's linear output; 0 means the data's own scale (1 for ring8, 4 for grid25).</summary>
     public double OutputScale { get; init; }
+    /// <summary>Channel multiplier of the image networks (dcgan: 16, 32, 64, ... times this; 4 gives 64-128-256).</summary>
+    public double WidthFactor { get; init; } = 1;
+    /// <summary>Strided conv stages of the image networks; 0 means the default for the image size.</summary>
+    public int Depth { get; init; }
+    /// <summary>D's normalization in image networks: none | batch | layer (layer for WGAN-GP).</summary>
+    public string Normalization { get; init; } = "batch";
+    /// <summary>G's normalization in image networks: none | batch | layer.</summary>
+    public string GeneratorNormalization { get; init; } = "batch";
+    /// <summary>Dropout probability in D (image networks).</summary>
+    public double Dropout { get; init; }
+    /// <summary>D's rectifier for image networks: "" (the architecture's own) | leaky-relu | relu.</summary>
+    public string Rectifier { get; init; } = "";
 }
 
 /// <summary>The adversarial loss.</summary>
@@ -131,6 +150,8 @@ public sealed record EvalConfig
     public int MosaicResolution { get; init; } = 160;
     /// <summary>Batch size of the monitor batches (real, fake, interpolated).</summary>
     public int MonitorBatch { get; init; } = 256;
+    /// <summary>Images in each sample grid (images only).</summary>
+    public int GridSamples { get; init; } = 64;
 }
 
 /// <summary>A whole experiment.</summary>
@@ -263,6 +284,16 @@ public sealed record ExperimentConfig
         Require(Model.DiscriminatorLayers >= 1 && Model.DiscriminatorWidth >= 1, "model.discriminator_layers and model.discriminator_width must be >= 1.");
         Require(Model.OutputScale >= 0, $"model.output_scale must be >= 0, got {Model.OutputScale}.");
         Require(Data.Std >= 0, $"data.std must be > 0, got {Data.Std}.");
+        Require(Data.ImageSize is 0 or 28 or 32 or 64, $"data.image_size must be 28, 32 or 64 (or 0 for the dataset's own), got {Data.ImageSize}.");
+        Require(Data.Channels is 0 or 1 or 3, $"data.channels must be 1 or 3 (or 0 for the dataset's own), got {Data.Channels}.");
+        Require(Data.Count >= 0, $"data.count must be >= 0, got {Data.Count}.");
+        Require(Model.WidthFactor > 0, $"model.width_factor must be > 0, got {Model.WidthFactor}.");
+        Require(Model.Depth >= 0, $"model.depth must be >= 0, got {Model.Depth}.");
+        Require(Model.Normalization is "none" or "batch" or "layer", $"Unknown model.normalization '{Model.Normalization}'; valid: none, batch, layer.");
+        Require(Model.GeneratorNormalization is "none" or "batch" or "layer", $"Unknown model.generator_normalization '{Model.GeneratorNormalization}'; valid: none, batch, layer.");
+        Require(Model.Dropout >= 0 && Model.Dropout < 1, $"model.dropout must be in [0, 1), got {Model.Dropout}.");
+        Require(Model.Rectifier is "" or "leaky-relu" or "relu", $"Unknown model.rectifier '{Model.Rectifier}'; valid: leaky-relu, relu (or empty for the architecture's own).");
+        Require(Eval.GridSamples >= 1 && Eval.GridSamples <= 1024, $"eval.grid_samples must be in [1, 1024], got {Eval.GridSamples}.");
         return this;
     }
 }

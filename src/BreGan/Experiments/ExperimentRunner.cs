@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using BreGan.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BreGan.Experiments;
+
+/// <summary>
+/// One kind of experiment (2D mixtures, image GANs, ...): it builds the variant and measures and
+/// draws at evaluations; the <see cref="ExperimentRunner"/> does everything else.
+/// </summary>
+public interface IExperiment : IDisposable
+{
+    /// <summary>The GAN being trained (owns its D and G steps).</summary>
+    IGanVariant Variant { get; }
+    /// <summary>One row of metrics (and pictures under <paramref name="imagesPath"/>) at an evaluation.</summary>
+    Dictionary<string, double> Evaluate(int iteration, string imagesPath);
+    /// <summary>Final files after the last iteration (samples, animations).</summary>
+    void Finish(RunFolder run);
+    /// <summary>summary.json's metrics from all rows of metrics.csv.</summary>
+    Dictionary<string, double?> Summarize(IReadOnlyList<Dictionary<string, double>> rows);
+}
+
+/// <summary>Builds experiments from configs and runs them into run folders.</summary>
+public static class ExperimentRunner
+{
+    /// <summary>True when the config's dataset is a 2D mixture.</summary>
+    public static bool IsToy(ExperimentConfig config) => Toy2D.Datasets.Contains(config.Data.Dataset);
+
+    /// <summary>Checks everything that can be checked without touching data files or creating folders.</summary>
+    public static void Check(ExperimentConfig config)
+    {
+        config.Validate();
+        if (IsToy(config)) Toy2D.Mixture(config.Data);
+        else ImageGan.Check(config);
+    }
+
+    /// <summary>The experiment a config describes, with its models built.</summary>
+    public static IExperiment Create(ExperimentConfig config) =>
+        IsToy(config) ? new Toy2D(config) : new ImageGan(config);
+
+    /// <summary>
+    /// Trains (or, with <paramref name="resume"/>, continues) a run and returns its summary. The
+    /// config must already be in the folder. On cancellation a checkpoint is written after the
+    /// current step and the summary holds "interrupted".
+    /// </summary>
+    public static IReadOnlyDictionary<string, double?> Train(
+        ExperimentConfig config, RunFolder run, bool resume = false, RunCallbacks? callbacks = null, CancellationToken stop = default)
+    {
+        callbacks ??= new RunCallbacks();
+        Check(config);
+        if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
+        using var experiment = Create(config);
+        var variant = experiment.Variant;
+
+        int start = 0;
+        double previousSeconds = 0;
+        if (resume)
+        {
+            var latest = Checkpoint.List(run.CheckpointsPath).FirstOrDefault();
+            if (latest.Path is null) throw new BreGanInputException($"'{run.Path}' has no checkpoint to resume from.");
+            start = Checkpoint.Load(latest.Path, variant);
+            MetricsLog.TruncateAfter(run.MetricsPath, start);
+            var rows = MetricsLog.Read(run.MetricsPath);
+            if (rows.Count > 0 && rows[^1].TryGetValue("seconds", out var s) && double.IsFinite(s)) previousSeconds = s;
+            callbacks.Log?.Invoke($"Resuming from {Path.GetFileName(latest.Path)} (iteration {start}).");
+        }
+
+        var metrics = new MetricsLog(run.MetricsPath);
+        var clock = Stopwatch.StartNew();
+        var trainer = new Trainer(variant, config.Train, config.Bre)
+        {
+            EvaluateEvery = config.Eval.Every,
+            StepCompleted = callbacks.Step,
+            Evaluate = it =>
+            {
+                var row = new Dictionary<string, double>();
+                foreach (var (name, t) in variant.LastLosses.OrderBy(p => p.Key))
+                    row[name] = t.to(ScalarType.Float64).item<double>();
+                if (row.Values.Any(v => !double.IsFinite(v)))
+                {
+                    var last = Checkpoint.List(run.CheckpointsPath).FirstOrDefault();
+                    throw new TrainingDivergedException(
+                        $"Training diverged at iteration {it}: non-finite loss ({string.Join(", ", row.Select(p => $"{p.Key}={p.Value}"))}); " +
+                        (last.Path is null ? "no checkpoint was written before." : $"last good checkpoint: {last.Path}."));
+                }
+                row["lr"] = Trainer.LearningRate(config.Train, Math.Max(0, it - 1), config.Train.Iterations);
+                row["bre_weight"] = variant.BreWeight;
+                foreach (var (k, v) in experiment.Evaluate(it, run.ImagesPath)) row[k] = v;
+                row["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
+                metrics.Append(it, row);
+                callbacks.Evaluated?.Invoke(it, row);
+            },
+            Checkpoint = it => Checkpoint.Save(run.CheckpointsPath, it, config, variant, config.Train.KeepCheckpoints),
+        };
+        callbacks.Started?.Invoke(start, config.Train.Iterations);
+        int reached = trainer.Run(start, stop);
+        if (reached < config.Train.Iterations)
+        {
+            Checkpoint.Save(run.CheckpointsPath, reached, config, variant, config.Train.KeepCheckpoints);
+            callbacks.Log?.Invoke($"Interrupted at iteration {reached}; checkpoint written. Continue with: bregan train --resume {run.Path}");
+            return new Dictionary<string, double?> { ["iterations"] = reached, ["interrupted"] = 1 };
+        }
+
+        experiment.Finish(run);
+        var summary = experiment.Summarize(MetricsLog.Read(run.MetricsPath));
+        summary["iterations"] = reached;
+        summary["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
+        run.WriteSummary(summary);
+        return summary;
+    }
+
+    /// <summary>The last row of metrics (without its iteration column).</summary>
+    public static Dictionary<string, double?> LastRow(IReadOnlyList<Dictionary<string, double>> rows)
+    {
+        var summary = new Dictionary<string, double?>();
+        if (rows.Count == 0) return summary;
+        foreach (var (k, v) in rows[^1]) if (k != "iteration") summary[k] = v;
+        return summary;
+    }
+}
