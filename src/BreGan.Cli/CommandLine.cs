@@ -19,7 +19,7 @@ public sealed record ParsedArgs(string Command, IReadOnlyDictionary<string, stri
 /// <summary>A small, strict parser: unknown options are errors that list the valid ones.</summary>
 public static class CommandLine
 {
-    public static readonly string[] Commands = { "train", "compare", "demo", "sample", "info", "help" };
+    public static readonly string[] Commands = { "train", "compare", "demo", "sample", "eval", "classifier train", "info", "help" };
 
     static readonly Dictionary<string, (string[] Options, string[] Flags)> Valid = new()
     {
@@ -27,6 +27,8 @@ public static class CommandLine
         ["compare"] = (new[] { "preset", "config", "out", "seeds", "data" }, new[] { "force", "plain" }),
         ["sample"] = (new[] { "run", "checkpoint", "count", "out" }, Array.Empty<string>()),
         ["demo"] = (new[] { "out", "seeds", "iterations" }, new[] { "force", "plain" }),
+        ["eval"] = (new[] { "run", "checkpoint", "classifier", "samples", "data" }, new[] { "reference" }),
+        ["classifier train"] = (new[] { "data", "out", "dataset", "epochs", "width", "seed", "threads" }, new[] { "force", "no-augment" }),
         ["info"] = (Array.Empty<string>(), Array.Empty<string>()),
         ["help"] = (Array.Empty<string>(), Array.Empty<string>()),
     };
@@ -35,12 +37,19 @@ public static class CommandLine
     {
         if (args.Length == 0 || args[0] is "--help" or "-h") return new ParsedArgs("help", new Dictionary<string, string>(), Array.Empty<string>(), new HashSet<string>());
         var command = args[0];
+        int first = 1;
+        if (command == "classifier") // a two-word command: "classifier train"
+        {
+            if (args.Length > 1 && args[1] is "--help" or "-h") return new ParsedArgs("help", new Dictionary<string, string> { ["topic"] = command }, Array.Empty<string>(), new HashSet<string>());
+            if (args.Length < 2 || args[1].StartsWith('-')) throw new BreGanInputException("Missing subcommand: bregan classifier train --data PATH --out FILE.");
+            (command, first) = ("classifier " + args[1], 2);
+        }
         if (!Valid.TryGetValue(command, out var valid))
             throw new BreGanInputException($"Unknown command '{command}'; valid: {string.Join(", ", Commands)}.");
         var options = new Dictionary<string, string>();
         var sets = new List<string>();
         var flags = new HashSet<string>();
-        for (int i = 1; i < args.Length; i++)
+        for (int i = first; i < args.Length; i++)
         {
             var a = args[i];
             if (a is "--help" or "-h") return new ParsedArgs("help", new Dictionary<string, string> { ["topic"] = command }, sets, flags);

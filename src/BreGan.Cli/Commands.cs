@@ -58,6 +58,8 @@ public static class Commands
                   train     train one run from a preset or config file
                   compare   baseline vs BRE over several seeds
                   sample    draw samples from a run's checkpoint into a PNG
+                  eval      modes and KL (stacked MNIST) or FID and classifier score of a run's G
+                  classifier train   the digit classifier those metrics use
                   info      versions, threads, device, libstdc++ compatibility fix
 
                 Presets: {string.Join(", ", Presets.Names)}
@@ -233,6 +235,7 @@ public static class Commands
         foreach (var m in Comparison.TableMetrics(baseline, bre).Where(m => Comparison.KeyMetrics.Contains(m)))
             table.AddRow(m, Comparison.Cell(baseline, m), Comparison.Cell(bre, m));
         AnsiConsole.Write(table);
+        EvalCommands.PrintAnchors(config, baseline, bre);
         var root = Path.GetFullPath(outDir);
         AnsiConsole.MarkupLine($"Finished in {clock.Elapsed.TotalSeconds:F0} s. Results: [bold]{Markup.Escape(Path.Combine(root, "comparison.md"))}[/]");
         AnsiConsole.MarkupLine($"Pictures: [bold]{Markup.Escape(Path.Combine(root, Comparison.SideBySideName(config)))}[/] and each run's images/ folder.");

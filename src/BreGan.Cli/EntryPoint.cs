@@ -16,12 +16,15 @@ public static class EntryPoint
             var parsed = CommandLine.Parse(args);
             return parsed.Command switch
             {
+                "help" when EvalCommands.HelpFor(parsed.Get("topic")) is string text => EvalCommands.Help(text),
                 "help" => Commands.Help(parsed),
                 "info" => Commands.Info(),
                 "train" => Commands.Train(parsed, stop),
                 "compare" => Commands.Compare(parsed, stop),
                 "demo" => Commands.Demo(parsed, stop),
                 "sample" => Commands.Sample(parsed),
+                "eval" => EvalCommands.Eval(parsed),
+                "classifier train" => EvalCommands.TrainClassifier(parsed),
                 _ => throw new BreGanInputException($"Unknown command '{parsed.Command}'; valid: {string.Join(", ", CommandLine.Commands)}."),
             };
         }

@@ -33,6 +33,7 @@ public static class ExperimentRunner
         config.Validate();
         if (IsToy(config)) Toy2D.Mixture(config.Data);
         else ImageGan.Check(config);
+        if (IsToy(config) && !string.IsNullOrEmpty(config.Eval.Classifier)) throw new BreGanInputException("eval.classifier is for image runs (stacked-mnist, mnist, fashion-mnist), not 2D mixtures.");
     }
 
     /// <summary>The experiment a config describes, with its models built.</summary>

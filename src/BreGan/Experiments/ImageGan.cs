@@ -24,6 +24,7 @@ public sealed class ImageGan : IExperiment
     readonly DiscriminatorMonitors monitors;
     readonly Device device;
     readonly Tensor fixedNoise;
+    readonly GanEvaluation? metrics; // eval.classifier: modes/kl or fid/classifier_score
 
     public ImageGan(ExperimentConfig config)
     {
@@ -41,6 +42,7 @@ public sealed class ImageGan : IExperiment
         monitors = new DiscriminatorMonitors(d, config.Bre);
         using var fixedStream = new Generator((ulong)(config.Train.Seed * 7919 + 99), new Device("cpu"));
         fixedNoise = randn(new long[] { config.Eval.GridSamples, nz }, generator: fixedStream).to(device).DetachFromDisposeScope();
+        if (!string.IsNullOrEmpty(config.Eval.Classifier)) metrics = GanEvaluation.Create(config, config.Eval.Classifier);
     }
 
     public IGanVariant Variant => variant;
@@ -65,6 +67,7 @@ public sealed class ImageGan : IExperiment
         }
         var (size, channels) = Shape(data);
         ImageGanArchitecture.Resolve(config.Model.Architecture, Options(config, size, channels)); // validates the options
+        if (!string.IsNullOrEmpty(config.Eval.Classifier)) GanEvaluation.Check(config, config.Eval.Classifier);
     }
 
     /// <summary>Image size and channels a data config produces.</summary>
@@ -145,6 +148,7 @@ public sealed class ImageGan : IExperiment
         monitors.Measure(real, fake, streams, row);
         WriteGrid(fixedGrid, Path.Combine(imagesPath, $"samples_{iteration:D7}.png"));
         WriteGrid(fake[TensorIndex.Slice(0, Math.Min(b, config.Eval.GridSamples))], Path.Combine(imagesPath, $"random_{iteration:D7}.png"));
+        if (metrics is not null) foreach (var (k, v) in metrics.Row(iteration, g)) row[k] = v;
         return row;
     }
 
@@ -173,5 +177,6 @@ public sealed class ImageGan : IExperiment
         d.Dispose();
         data.Dispose();
         fixedNoise.Dispose();
+        metrics?.Dispose();
     }
 }

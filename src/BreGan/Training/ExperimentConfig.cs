@@ -152,6 +152,13 @@ public sealed record EvalConfig
     public int MonitorBatch { get; init; } = 256;
     /// <summary>Images in each sample grid (images only).</summary>
     public int GridSamples { get; init; } = 64;
+    /// <summary>Classifier file (bregan classifier train) for the GAN metrics during training: modes and kl
+    /// (stacked-mnist), fid and classifier_score (mnist, fashion-mnist); null for none.</summary>
+    public string? Classifier { get; init; }
+    /// <summary>Compute those metrics every this many iterations (at evaluations) and at the end; 0: only at the end.</summary>
+    public int MetricsEvery { get; init; }
+    /// <summary>Generated samples for those metrics; 0: 26,000 for stacked-mnist, 10,000 otherwise.</summary>
+    public int MetricsSamples { get; init; }
 }
 
 /// <summary>A whole experiment.</summary>
@@ -294,6 +301,7 @@ public sealed record ExperimentConfig
         Require(Model.Dropout >= 0 && Model.Dropout < 1, $"model.dropout must be in [0, 1), got {Model.Dropout}.");
         Require(Model.Rectifier is "" or "leaky-relu" or "relu", $"Unknown model.rectifier '{Model.Rectifier}'; valid: leaky-relu, relu (or empty for the architecture's own).");
         Require(Eval.GridSamples >= 1 && Eval.GridSamples <= 1024, $"eval.grid_samples must be in [1, 1024], got {Eval.GridSamples}.");
+        Require(Eval.MetricsEvery >= 0 && Eval.MetricsSamples >= 0, $"eval.metrics_every and eval.metrics_samples must be >= 0, got {Eval.MetricsEvery} and {Eval.MetricsSamples}.");
         return this;
     }
 }
