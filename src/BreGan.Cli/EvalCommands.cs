@@ -20,12 +20,12 @@ public static class EvalCommands
     {
         "classifier" or "classifier train" => """
             bregan classifier train --data PATH --out FILE [--dataset mnist|fashion-mnist] [--epochs N]
-                                    [--width N] [--seed N] [--threads N] [--force]
+                                    [--width N] [--seed N] [--threads N] [--no-augment] [--force]
 
             Trains the small CNN the GAN metrics use (conv 5x5 w, pool, conv 5x5 2w, pool, linear 128,
-            linear 10; default w = 32) on the training split of an MNIST-format folder (the four IDX
+            linear 10; default w = 16) on the training split of an MNIST-format folder (the four IDX
             files), with random rotation/scale/shift, and prints its accuracy on the held-out test
-            split. FILE holds the weights after a header (image size, channels, classes, data set,
+            split (--no-augment: no random transforms). FILE holds the weights after a header (image size, channels, classes, data set,
             test accuracy); FILE.json beside it repeats the header. Default: 15 epochs, seed 1.
             """,
         "eval" => """
@@ -66,7 +66,7 @@ public static class EvalCommands
         if (!ClassifierDatasets.Contains(dataset))
             throw new BreGanInputException($"Unknown --dataset '{dataset}'; valid: {string.Join(", ", ClassifierDatasets)}.");
         var options = new DigitClassifierTraining { Epochs = args.GetInt("epochs", 15), Seed = args.GetInt("seed", 1), Augment = !args.Has("no-augment") };
-        int width = args.GetInt("width", 32);
+        int width = args.GetInt("width", 16);
         int threads = args.GetInt("threads", 0);
         if (options.Epochs < 1) throw new BreGanInputException($"--epochs must be >= 1, got {options.Epochs}.");
         if (width < 1 || width > 512) throw new BreGanInputException($"--width must be in [1, 512], got {width}.");

@@ -18,7 +18,7 @@ public sealed record DigitClassifierInfo
     /// <summary>Number of classes.</summary>
     public int Classes { get; init; } = 10;
     /// <summary>Channels of the first convolution; the second has twice as many.</summary>
-    public int Width { get; init; } = 32;
+    public int Width { get; init; } = 16;
     /// <summary>Dimension of the penultimate features (what FID is computed on).</summary>
     public int FeatureDim { get; init; } = 128;
     /// <summary>Data set it was trained on (mnist, fashion-mnist, ...); what eval checks a run against.</summary>
@@ -127,7 +127,7 @@ public sealed class DigitClassifier : nn.Module<Tensor, Tensor>
     /// random affine augmentation; one dispose scope per step.
     /// </summary>
     public static DigitClassifier Train(ImageDataset train, ImageDataset test, string dataset, DigitClassifierTraining options,
-        int width = 32, int featureDim = 128, Action<string>? log = null)
+        int width = 16, int featureDim = 128, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
