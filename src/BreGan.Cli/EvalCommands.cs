@@ -24,9 +24,10 @@ public static class EvalCommands
 
             Trains the small CNN the GAN metrics use (conv 5x5 w, pool, conv 5x5 2w, pool, linear 128,
             linear 10; default w = 16) on the training split of an MNIST-format folder (the four IDX
-            files), with random rotation/scale/shift, and prints its accuracy on the held-out test
-            split (--no-augment: no random transforms). FILE holds the weights after a header (image size, channels, classes, data set,
-            test accuracy); FILE.json beside it repeats the header. Default: 15 epochs, seed 1.
+            files), with random rotation/scale/shift (--no-augment: none), and prints its accuracy
+            on the held-out test split. FILE holds the weights after a header (image size, channels,
+            classes, data set, test accuracy); FILE.json beside it repeats the header.
+            Default: 15 epochs, seed 1.
             """,
         "eval" => """
             bregan eval --run DIR [--checkpoint N] [--classifier FILE] [--samples N] [--data PATH] [--reference]
