@@ -27,7 +27,7 @@ public static class EvalCommands
             files), with random rotation/scale/shift (--no-augment: none), and prints its accuracy
             on the held-out test split. FILE holds the weights after a header (image size, channels,
             classes, data set, test accuracy); FILE.json beside it repeats the header.
-            Default: 15 epochs, seed 1.
+            Default: 10 epochs, seed 1.
             """,
         "eval" => """
             bregan eval --run DIR [--checkpoint N] [--classifier FILE] [--samples N] [--data PATH] [--reference]
@@ -66,7 +66,7 @@ public static class EvalCommands
         var dataset = args.Get("dataset") ?? (data.Contains("fashion", StringComparison.OrdinalIgnoreCase) ? "fashion-mnist" : "mnist");
         if (!ClassifierDatasets.Contains(dataset))
             throw new BreGanInputException($"Unknown --dataset '{dataset}'; valid: {string.Join(", ", ClassifierDatasets)}.");
-        var options = new DigitClassifierTraining { Epochs = args.GetInt("epochs", 15), Seed = args.GetInt("seed", 1), Augment = !args.Has("no-augment") };
+        var options = new DigitClassifierTraining { Epochs = args.GetInt("epochs", 10), Seed = args.GetInt("seed", 1), Augment = !args.Has("no-augment") };
         int width = args.GetInt("width", 16);
         int threads = args.GetInt("threads", 0);
         if (options.Epochs < 1) throw new BreGanInputException($"--epochs must be >= 1, got {options.Epochs}.");

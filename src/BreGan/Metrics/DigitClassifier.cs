@@ -38,7 +38,7 @@ public sealed record DigitClassifierInfo
 public sealed record DigitClassifierTraining
 {
     /// <summary>Passes over the training set.</summary>
-    public int Epochs { get; init; } = 15;
+    public int Epochs { get; init; } = 10;
     public int BatchSize { get; init; } = 128;
     /// <summary>Adam learning rate, annealed linearly to 0 over the run.</summary>
     public double Lr { get; init; } = 2e-3;
