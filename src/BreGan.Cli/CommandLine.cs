@@ -19,7 +19,7 @@ public sealed record ParsedArgs(string Command, IReadOnlyDictionary<string, stri
 /// <summary>A small, strict parser: unknown options are errors that list the valid ones.</summary>
 public static class CommandLine
 {
-    public static readonly string[] Commands = { "train", "compare", "demo", "sample", "info", "help" };
+    public static readonly string[] Commands = { "train", "compare", "demo", "sample", "report", "diagnose", "info", "help" };
 
     static readonly Dictionary<string, (string[] Options, string[] Flags)> Valid = new()
     {
@@ -27,6 +27,8 @@ public static class CommandLine
         ["compare"] = (new[] { "preset", "config", "out", "seeds", "data" }, new[] { "force", "plain" }),
         ["sample"] = (new[] { "run", "checkpoint", "count", "out" }, Array.Empty<string>()),
         ["demo"] = (new[] { "out", "seeds", "iterations" }, new[] { "force", "plain" }),
+        ["report"] = (new[] { "dir" }, Array.Empty<string>()),
+        ["diagnose"] = (new[] { "run", "checkpoint", "batch" }, Array.Empty<string>()),
         ["info"] = (Array.Empty<string>(), Array.Empty<string>()),
         ["help"] = (Array.Empty<string>(), Array.Empty<string>()),
     };
@@ -44,6 +46,7 @@ public static class CommandLine
         {
             var a = args[i];
             if (a is "--help" or "-h") return new ParsedArgs("help", new Dictionary<string, string> { ["topic"] = command }, sets, flags);
+            if (!a.StartsWith("--") && command == "report" && !options.ContainsKey("dir")) { options["dir"] = a; continue; } // bregan report DIR
             if (!a.StartsWith("--"))
                 throw new BreGanInputException($"Unexpected argument '{a}' for '{command}'; options start with --.");
             var name = a[2..];

@@ -22,6 +22,8 @@ public static class EntryPoint
                 "compare" => Commands.Compare(parsed, stop),
                 "demo" => Commands.Demo(parsed, stop),
                 "sample" => Commands.Sample(parsed),
+                "report" => ReportCommands.Report(parsed),
+                "diagnose" => ReportCommands.Diagnose(parsed),
                 _ => throw new BreGanInputException($"Unknown command '{parsed.Command}'; valid: {string.Join(", ", CommandLine.Commands)}."),
             };
         }

@@ -119,6 +119,7 @@ public static class Comparison
         if (left.Count > 0 && right.Count > 0)
             Animation.SideBySide(left, right, Path.Combine(root, SideBySideName(config)), "baseline", "BRE",
                 frameDelayMs: 400, vertical: toy, maxWidth: 1400);
+        Reporting.HtmlReport.TryWriteComparison(root); // band plots over seeds and report.html
     }
 
     /// <summary>File name of a comparison's side-by-side animation.</summary>

@@ -67,6 +67,7 @@ public static class ExperimentRunner
         }
 
         var metrics = new MetricsLog(run.MetricsPath);
+        var board = new Reporting.TensorBoardLog(run.Path);
         var clock = Stopwatch.StartNew();
         var trainer = new Trainer(variant, config.Train, config.Bre)
         {
@@ -89,15 +90,19 @@ public static class ExperimentRunner
                 foreach (var (k, v) in experiment.Evaluate(it, run.ImagesPath)) row[k] = v;
                 row["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
                 metrics.Append(it, row);
+                board.Log(it, row, run.ImagesPath);
                 callbacks.Evaluated?.Invoke(it, row);
             },
             Checkpoint = it => Checkpoint.Save(run.CheckpointsPath, it, config, variant, config.Train.KeepCheckpoints),
         };
         callbacks.Started?.Invoke(start, config.Train.Iterations);
-        int reached = trainer.Run(start, stop);
+        int reached;
+        try { reached = trainer.Run(start, stop); }
+        catch (TrainingDivergedException) { Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log); throw; }
         if (reached < config.Train.Iterations)
         {
             Checkpoint.Save(run.CheckpointsPath, reached, config, variant, config.Train.KeepCheckpoints);
+            Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
             callbacks.Log?.Invoke($"Interrupted at iteration {reached}; checkpoint written. Continue with: bregan train --resume {run.Path}");
             return new Dictionary<string, double?> { ["iterations"] = reached, ["interrupted"] = 1 };
         }
@@ -107,6 +112,7 @@ public static class ExperimentRunner
         summary["iterations"] = reached;
         summary["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
         run.WriteSummary(summary);
+        Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
         return summary;
     }
 
