@@ -159,7 +159,7 @@ public static class Comparison
         sb.AppendLine("|---|---|---|");
         foreach (var m in TableMetrics(baseline, bre)) sb.AppendLine($"| {m} | {Cell(baseline, m)} | {Cell(bre, m)} |");
         sb.AppendLine();
-        sb.AppendLine("Per-seed runs are in `baseline/seedN/` and `bre/seedN/`; the animation of the first seed of each arm is `{SideBySideName(config)}`.");
+        sb.AppendLine($"Per-seed runs are in `baseline/seedN/` and `bre/seedN/`; the animation of the first seed of each arm is `{SideBySideName(config)}`.");
         return sb.ToString();
     }
 }
