@@ -19,13 +19,14 @@ public sealed record ParsedArgs(string Command, IReadOnlyDictionary<string, stri
 /// <summary>A small, strict parser: unknown options are errors that list the valid ones.</summary>
 public static class CommandLine
 {
-    public static readonly string[] Commands = { "train", "compare", "demo", "info", "help" };
+    public static readonly string[] Commands = { "train", "compare", "demo", "ssl", "info", "help" };
 
     static readonly Dictionary<string, (string[] Options, string[] Flags)> Valid = new()
     {
         ["train"] = (new[] { "preset", "config", "out", "resume" }, new[] { "force", "plain" }),
         ["compare"] = (new[] { "preset", "config", "out", "seeds" }, new[] { "force", "plain" }),
         ["demo"] = (new[] { "out", "seeds", "iterations" }, new[] { "force", "plain" }),
+        ["ssl"] = (new[] { "preset", "config", "out", "resume", "data", "labels", "seed", "bre-weight", "epochs" }, new[] { "force", "plain" }),
         ["info"] = (Array.Empty<string>(), Array.Empty<string>()),
         ["help"] = (Array.Empty<string>(), Array.Empty<string>()),
     };

@@ -16,11 +16,13 @@ public static class EntryPoint
             var parsed = CommandLine.Parse(args);
             return parsed.Command switch
             {
+                "help" when parsed.Get("topic") == "ssl" => SslCommand.Help(),
                 "help" => Commands.Help(parsed),
                 "info" => Commands.Info(),
                 "train" => Commands.Train(parsed, stop),
                 "compare" => Commands.Compare(parsed, stop),
                 "demo" => Commands.Demo(parsed, stop),
+                "ssl" => SslCommand.Run(parsed, stop),
                 _ => throw new BreGanInputException($"Unknown command '{parsed.Command}'; valid: {string.Join(", ", CommandLine.Commands)}."),
             };
         }
