@@ -25,7 +25,7 @@ public static class SslPresets
         // The MNIST D has 5 rectified layers: the paper's "2, 4 and 6" becomes 2 and 4.
         Bre = new BreConfig { Weight = 0.01, Placement = "layers:2,4", OnReal = true, OnFake = true, OnInterpolated = false },
         Train = new TrainConfig { BatchSize = 100, Lr = 0.003, Beta1 = 0.5, Beta2 = 0.999, CheckpointEvery = 0 },
-        Ssl = new SslConfig { LabelsPerClass = 10, Epochs = 300, LrDecayEpochs = 100, FeatureMatching = "l2", DataInit = 500 },
+        Ssl = new SslConfig { LabelsPerClass = 10, Epochs = 300, FeatureMatching = "l2", DataInit = 500 },
     };
 
     /// <summary>CIFAR-10 / SVHN networks (train_{cifar,svhn}_feature_matching.py): Adam 0.0003
@@ -39,7 +39,7 @@ public static class SslPresets
         Train = new TrainConfig { BatchSize = 100, Lr = 0.0003, Beta1 = 0.5, Beta2 = 0.999, CheckpointEvery = 0 },
         Ssl = new SslConfig
         {
-            LabelsPerClass = perClass, Epochs = epochs, LrDecayEpochs = epochs / 3, FeatureMatching = "l1",
+            LabelsPerClass = perClass, Epochs = epochs, FeatureMatching = "l1",
             InputDropout = 0.2, HiddenDropout = 0.5, DataInit = 500,
         },
     };
@@ -112,6 +112,19 @@ public static class Ssl
         var kind => ImageDatasets.Load(kind, data.Path!, train),
     };
 
+    /// <summary>The first <paramref name="count"/> images of a fixed-seed permutation (0 or more than
+    /// there are: all of them); the input is disposed when a subset replaces it.</summary>
+    public static ImageDataset Subsample(ImageDataset data, int count)
+    {
+        if (count <= 0 || count >= data.Count) return data;
+        using (data)
+        {
+            var keep = SslSplit.Permutation(data.Count, new SplitMix64(0xDA7A5EED)).Take(count).Order().ToArray();
+            using var index = torch.tensor(keep);
+            return data.Subset(index, $"{data.Name} [{count} of {data.Count}]");
+        }
+    }
+
     /// <summary>Builds G and D for images of the given shape (parameters seeded by train.seed).</summary>
     public static (SslGenerator G, SslDiscriminator D) BuildModels(ExperimentConfig config, int channels, int height, int width, Device device)
     {
@@ -159,7 +172,7 @@ public static class Ssl
     {
         var device = new Device(config.Train.Device);
 
-        using var trainSet = Load(config.Data, train: true);
+        using var trainSet = Subsample(Load(config.Data, train: true), ssl.TrainImages);
         using var testSet = Load(config.Data, train: false);
         if (trainSet.Labels is null || testSet.Labels is null) throw new BreGanInputException($"{config.Data.Dataset}: SSL needs labelled train and test splits.");
         var labels = trainSet.Labels.data<long>().ToArray();
@@ -212,8 +225,7 @@ public static class Ssl
         {
             while (it < total && !stop.IsCancellationRequested)
             {
-                int epoch = it / perEpoch;
-                variant.SetLearningRate(ssl.LearningRate(config.Train.Lr, epoch));
+                variant.SetLearningRate(ssl.LearningRate(config.Train.Lr, it, total));
                 variant.BreWeight = Trainer.BreWeight(config.Bre, it, total);
                 source.Iteration = it;
                 variant.DiscriminatorStep();
@@ -237,7 +249,7 @@ public static class Ssl
                     summed = 0;
                     if (row.Values.Any(v => !double.IsFinite(v)))
                         throw new TrainingDivergedException($"Training diverged at epoch {done}: non-finite loss ({string.Join(", ", row.Select(p => $"{p.Key}={p.Value}"))}).");
-                    row["lr"] = ssl.LearningRate(config.Train.Lr, done - 1);
+                    row["lr"] = ssl.LearningRate(config.Train.Lr, it - 1, total);
                     row["bre_weight"] = variant.BreWeight;
                     foreach (var (k, v) in evaluator.Evaluate()) row[k] = v;
                     row["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;

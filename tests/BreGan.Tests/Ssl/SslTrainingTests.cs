@@ -41,7 +41,7 @@ public class SslTrainingTests : SslSingleThreaded
         var sets = new List<string>
         {
             "data.path=" + System.Text.Json.JsonSerializer.Serialize(Data(preset)),
-            "train.batch_size=10", "train.threads=1", "ssl.labels_per_class=2", $"ssl.epochs={epochs}", "ssl.lr_decay_epochs=1", "ssl.data_init=20",
+            "train.batch_size=10", "train.threads=1", "ssl.labels_per_class=2", $"ssl.epochs={epochs}", "ssl.data_init=20",
             "model.noise_dim=16", conv ? "model.discriminator_width=4" : "model.discriminator_width=40", conv ? "model.generator_width=4" : "model.generator_width=20",
         };
         sets.AddRange(more);
@@ -131,6 +131,17 @@ public class SslTrainingTests : SslSingleThreaded
     }
 
     [Fact]
+    public void TrainImagesUsesAFixedSubset()
+    {
+        var config = Tiny("mnist-fm", 1, "ssl.train_images=40", "ssl.test_images=8");
+        var summary = Ssl.Train(config, NewRun("subset", config));
+        Assert.Equal(40, summary["train_images"]);
+        Assert.Equal(20, summary["unlabeled"]);   // 40 - 20 labelled
+        Assert.Equal(2, summary["iterations"]);   // 20 / 10
+        Assert.Equal(8, summary["test_images"]);
+    }
+
+    [Fact]
     public void TrainingStepsLeaveNoLiveTensors()
     {
         var config = Tiny("mnist-fm");
@@ -168,11 +179,12 @@ public class SslTrainingTests : SslSingleThreaded
     [Fact]
     public void LearningRateScheduleIsFlatThenLinearToZero()
     {
-        var ssl = new SslConfig { Epochs = 300, LrDecayEpochs = 100 };
-        Assert.Equal(0.003, ssl.LearningRate(0.003, 0), 12);
-        Assert.Equal(0.003, ssl.LearningRate(0.003, 200), 12);
-        Assert.Equal(0.0015, ssl.LearningRate(0.003, 250), 12);
-        Assert.Equal(0.003 / 100, ssl.LearningRate(0.003, 299), 12);
+        var ssl = new SslConfig();                                  // decay over the last third
+        Assert.Equal(0.003, ssl.LearningRate(0.003, 0, 300), 12);
+        Assert.Equal(0.003, ssl.LearningRate(0.003, 200, 300), 12);
+        Assert.Equal(0.0015, ssl.LearningRate(0.003, 250, 300), 12);
+        Assert.Equal(0.003 / 100, ssl.LearningRate(0.003, 299, 300), 10);
+        Assert.Equal(0.003, (ssl with { LrDecayFraction = 0 }).LearningRate(0.003, 299, 300), 12);
     }
 
     (int Code, string Error, string Output) Cli(params string[] args)
