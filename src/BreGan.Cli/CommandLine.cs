@@ -19,7 +19,7 @@ public sealed record ParsedArgs(string Command, IReadOnlyDictionary<string, stri
 /// <summary>A small, strict parser: unknown options are errors that list the valid ones.</summary>
 public static class CommandLine
 {
-    public static readonly string[] Commands = { "train", "compare", "demo", "sample", "report", "diagnose", "info", "help" };
+    public static readonly string[] Commands = { "train", "compare", "demo", "sample", "ssl", "report", "diagnose", "info", "help" };
 
     static readonly Dictionary<string, (string[] Options, string[] Flags)> Valid = new()
     {
@@ -29,6 +29,7 @@ public static class CommandLine
         ["demo"] = (new[] { "out", "seeds", "iterations" }, new[] { "force", "plain" }),
         ["report"] = (new[] { "dir" }, Array.Empty<string>()),
         ["diagnose"] = (new[] { "run", "checkpoint", "batch" }, Array.Empty<string>()),
+        ["ssl"] = (new[] { "preset", "config", "out", "resume", "data", "labels", "seed", "bre-weight", "epochs" }, new[] { "force", "plain" }),
         ["info"] = (Array.Empty<string>(), Array.Empty<string>()),
         ["help"] = (Array.Empty<string>(), Array.Empty<string>()),
     };

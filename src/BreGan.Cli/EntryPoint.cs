@@ -16,6 +16,7 @@ public static class EntryPoint
             var parsed = CommandLine.Parse(args);
             return parsed.Command switch
             {
+                "help" when parsed.Get("topic") == "ssl" => SslCommand.Help(),
                 "help" => Commands.Help(parsed),
                 "info" => Commands.Info(),
                 "train" => Commands.Train(parsed, stop),
@@ -24,6 +25,7 @@ public static class EntryPoint
                 "sample" => Commands.Sample(parsed),
                 "report" => ReportCommands.Report(parsed),
                 "diagnose" => ReportCommands.Diagnose(parsed),
+                "ssl" => SslCommand.Run(parsed, stop),
                 _ => throw new BreGanInputException($"Unknown command '{parsed.Command}'; valid: {string.Join(", ", CommandLine.Commands)}."),
             };
         }

@@ -37,7 +37,7 @@ public static class Comparison
 {
     /// <summary>Metrics shown first in tables, when present.</summary>
     public static readonly string[] KeyMetrics =
-        { "modes", "hq_fraction", "reverse_kl", "first_all_modes_iteration", "fake_ac", "patterns_fake_L1", "seconds" };
+        { "modes", "hq_fraction", "reverse_kl", "first_all_modes_iteration", "test_error", "fake_ac", "patterns_fake_L1", "seconds" };
 
     /// <summary>The two arms' configs for one seed.</summary>
     public static (ExperimentConfig Baseline, ExperimentConfig Bre) Arms(ExperimentConfig config, long seed)

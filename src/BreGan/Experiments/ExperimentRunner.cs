@@ -31,7 +31,8 @@ public static class ExperimentRunner
     public static void Check(ExperimentConfig config)
     {
         config.Validate();
-        if (IsToy(config)) Toy2D.Mixture(config.Data);
+        if (Ssl.IsSsl(config)) Ssl.Validate(config);
+        else if (IsToy(config)) Toy2D.Mixture(config.Data);
         else ImageGan.Check(config);
     }
 
@@ -47,6 +48,8 @@ public static class ExperimentRunner
     public static IReadOnlyDictionary<string, double?> Train(
         ExperimentConfig config, RunFolder run, bool resume = false, RunCallbacks? callbacks = null, CancellationToken stop = default)
     {
+        // The semi-supervised GAN counts epochs and evaluates test error: it has its own loop.
+        if (Ssl.IsSsl(config)) return Ssl.Train(config, run, resume, callbacks, stop);
         callbacks ??= new RunCallbacks();
         Check(config);
         if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);

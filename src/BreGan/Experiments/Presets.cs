@@ -70,10 +70,10 @@ public static class Presets
         ["folder-dcgan-64"] = () => Image("folder-dcgan-64", "folder", width: 2, size: 64),
     };
 
-    public static IReadOnlyList<string> Names => All.Keys.ToList();
+    public static IReadOnlyList<string> Names => All.Keys.Concat(SslPresets.Names).ToList();
 
     /// <summary>The preset's config; an unknown name lists the valid ones.</summary>
     public static ExperimentConfig Get(string name) =>
-        All.TryGetValue(name, out var make) ? make()
-            : throw new BreGanInputException($"Unknown preset '{name}'; valid: {string.Join(", ", All.Keys)}.");
+        All.TryGetValue(name, out var make) ? make() : SslPresets.Contains(name) ? SslPresets.Get(name)
+            : throw new BreGanInputException($"Unknown preset '{name}'; valid: {string.Join(", ", Names)}.");
 }
