@@ -19,7 +19,7 @@ public sealed record ParsedArgs(string Command, IReadOnlyDictionary<string, stri
 /// <summary>A small, strict parser: unknown options are errors that list the valid ones.</summary>
 public static class CommandLine
 {
-    public static readonly string[] Commands = { "train", "compare", "demo", "sample", "eval", "classifier train", "info", "help" };
+    public static readonly string[] Commands = { "train", "compare", "demo", "sample", "ssl", "report", "diagnose", "eval", "classifier train", "info", "help" };
 
     static readonly Dictionary<string, (string[] Options, string[] Flags)> Valid = new()
     {
@@ -27,6 +27,9 @@ public static class CommandLine
         ["compare"] = (new[] { "preset", "config", "out", "seeds", "data" }, new[] { "force", "plain" }),
         ["sample"] = (new[] { "run", "checkpoint", "count", "out" }, Array.Empty<string>()),
         ["demo"] = (new[] { "out", "seeds", "iterations" }, new[] { "force", "plain" }),
+        ["report"] = (new[] { "dir" }, Array.Empty<string>()),
+        ["diagnose"] = (new[] { "run", "checkpoint", "batch" }, Array.Empty<string>()),
+        ["ssl"] = (new[] { "preset", "config", "out", "resume", "data", "labels", "seed", "bre-weight", "epochs" }, new[] { "force", "plain" }),
         ["eval"] = (new[] { "run", "checkpoint", "classifier", "samples", "data" }, new[] { "reference" }),
         ["classifier train"] = (new[] { "data", "out", "dataset", "epochs", "width", "seed", "threads" }, new[] { "force", "no-augment" }),
         ["info"] = (Array.Empty<string>(), Array.Empty<string>()),
@@ -53,6 +56,7 @@ public static class CommandLine
         {
             var a = args[i];
             if (a is "--help" or "-h") return new ParsedArgs("help", new Dictionary<string, string> { ["topic"] = command }, sets, flags);
+            if (!a.StartsWith("--") && command == "report" && !options.ContainsKey("dir")) { options["dir"] = a; continue; } // bregan report DIR
             if (!a.StartsWith("--"))
                 throw new BreGanInputException($"Unexpected argument '{a}' for '{command}'; options start with --.");
             var name = a[2..];

@@ -25,7 +25,8 @@ public static class Commands
                 bregan train --resume DIR [--force]
 
                 Trains one run into DIR: config.json, metrics.csv, summary.json, samples.csv,
-                checkpoints/, images/ (mosaic panels and mosaic.gif). An existing DIR is refused
+                checkpoints/, images/ (mosaic panels and mosaic.gif), plots/, report.html and
+                TensorBoard event files. An existing DIR is refused
                 unless --force. --resume continues from the newest checkpoint; options that change
                 the saved config are refused unless --force. --plain prints lines, not a bar.
                 Keys for --set: data.*, model.*, loss.*, bre.*, train.*, eval.* (see config.json),
@@ -44,6 +45,8 @@ public static class Commands
                 Draws N samples (default 64) from the run's newest checkpoint (or iteration N):
                 an image grid for image runs, a scatter against the data for 2D runs.
                 """,
+            "report" => ReportCommands.ReportHelp,
+            "diagnose" => ReportCommands.DiagnoseHelp,
             "demo" => """
                 bregan demo [--out DIR] [--seeds N] [--iterations N] [--force]
 
@@ -60,6 +63,8 @@ public static class Commands
                   sample    draw samples from a run's checkpoint into a PNG
                   eval      modes and KL (stacked MNIST) or FID and classifier score of a run's G
                   classifier train   the digit classifier those metrics use
+                  report    redraw the plots and report.html of a run or comparison folder
+                  diagnose  check a run's checkpoint for collapse from D's BRE monitors
                   info      versions, threads, device, libstdc++ compatibility fix
 
                 Presets: {string.Join(", ", Presets.Names)}
@@ -167,6 +172,7 @@ public static class Commands
             table.AddRow(key, summary[key] is double v ? v.ToString("G4", CultureInfo.InvariantCulture) : "never");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Run folder: [bold]{Markup.Escape(run.Path)}[/] ({(ExperimentRunner.IsToy(config) ? "mosaic animation: images/mosaic.gif" : "sample grids: images/samples_*.png, images/samples.gif")})");
+        AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(run.Path, Reporting.HtmlReport.FileName))}[/] (open it in a browser)");
         return 0;
     }
 
@@ -239,6 +245,7 @@ public static class Commands
         var root = Path.GetFullPath(outDir);
         AnsiConsole.MarkupLine($"Finished in {clock.Elapsed.TotalSeconds:F0} s. Results: [bold]{Markup.Escape(Path.Combine(root, "comparison.md"))}[/]");
         AnsiConsole.MarkupLine($"Pictures: [bold]{Markup.Escape(Path.Combine(root, Comparison.SideBySideName(config)))}[/] and each run's images/ folder.");
+        AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(Path.Combine(root, Reporting.HtmlReport.FileName))}[/] (open it in a browser)");
         return 0;
     }
 

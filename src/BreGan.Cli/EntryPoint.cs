@@ -16,6 +16,7 @@ public static class EntryPoint
             var parsed = CommandLine.Parse(args);
             return parsed.Command switch
             {
+                "help" when parsed.Get("topic") == "ssl" => SslCommand.Help(),
                 "help" when EvalCommands.HelpFor(parsed.Get("topic")) is string text => EvalCommands.Help(text),
                 "help" => Commands.Help(parsed),
                 "info" => Commands.Info(),
@@ -23,6 +24,9 @@ public static class EntryPoint
                 "compare" => Commands.Compare(parsed, stop),
                 "demo" => Commands.Demo(parsed, stop),
                 "sample" => Commands.Sample(parsed),
+                "report" => ReportCommands.Report(parsed),
+                "diagnose" => ReportCommands.Diagnose(parsed),
+                "ssl" => SslCommand.Run(parsed, stop),
                 "eval" => EvalCommands.Eval(parsed),
                 "classifier train" => EvalCommands.TrainClassifier(parsed),
                 _ => throw new BreGanInputException($"Unknown command '{parsed.Command}'; valid: {string.Join(", ", CommandLine.Commands)}."),

@@ -37,7 +37,7 @@ public static class Comparison
 {
     /// <summary>Metrics shown first in tables, when present.</summary>
     public static readonly string[] KeyMetrics =
-        { "modes", "hq_fraction", "reverse_kl", "first_all_modes_iteration", "kl", "fid", "classifier_score", "fake_ac", "patterns_fake_L1", "seconds" };
+        { "modes", "hq_fraction", "reverse_kl", "first_all_modes_iteration", "kl", "fid", "classifier_score", "test_error", "fake_ac", "patterns_fake_L1", "seconds" };
 
     /// <summary>The two arms' configs for one seed.</summary>
     public static (ExperimentConfig Baseline, ExperimentConfig Bre) Arms(ExperimentConfig config, long seed)
@@ -119,6 +119,7 @@ public static class Comparison
         if (left.Count > 0 && right.Count > 0)
             Animation.SideBySide(left, right, Path.Combine(root, SideBySideName(config)), "baseline", "BRE",
                 frameDelayMs: 400, vertical: toy, maxWidth: 1400);
+        Reporting.HtmlReport.TryWriteComparison(root); // band plots over seeds and report.html
     }
 
     /// <summary>File name of a comparison's side-by-side animation.</summary>
@@ -158,7 +159,7 @@ public static class Comparison
         sb.AppendLine("|---|---|---|");
         foreach (var m in TableMetrics(baseline, bre)) sb.AppendLine($"| {m} | {Cell(baseline, m)} | {Cell(bre, m)} |");
         sb.AppendLine();
-        sb.AppendLine("Per-seed runs are in `baseline/seedN/` and `bre/seedN/`; the animation of the first seed of each arm is `{SideBySideName(config)}`.");
+        sb.AppendLine($"Per-seed runs are in `baseline/seedN/` and `bre/seedN/`; the animation of the first seed of each arm is `{SideBySideName(config)}`.");
         sb.Append(PublishedAnchors.Markdown(baseline, bre, config));
         return sb.ToString();
     }

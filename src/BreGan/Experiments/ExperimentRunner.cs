@@ -31,7 +31,8 @@ public static class ExperimentRunner
     public static void Check(ExperimentConfig config)
     {
         config.Validate();
-        if (IsToy(config)) Toy2D.Mixture(config.Data);
+        if (Ssl.IsSsl(config)) Ssl.Validate(config);
+        else if (IsToy(config)) Toy2D.Mixture(config.Data);
         else ImageGan.Check(config);
         if (IsToy(config) && !string.IsNullOrEmpty(config.Eval.Classifier)) throw new BreGanInputException("eval.classifier is for image runs (stacked-mnist, mnist, fashion-mnist), not 2D mixtures.");
     }
@@ -48,6 +49,8 @@ public static class ExperimentRunner
     public static IReadOnlyDictionary<string, double?> Train(
         ExperimentConfig config, RunFolder run, bool resume = false, RunCallbacks? callbacks = null, CancellationToken stop = default)
     {
+        // The semi-supervised GAN counts epochs and evaluates test error: it has its own loop.
+        if (Ssl.IsSsl(config)) return Ssl.Train(config, run, resume, callbacks, stop);
         callbacks ??= new RunCallbacks();
         Check(config);
         if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
@@ -68,6 +71,7 @@ public static class ExperimentRunner
         }
 
         var metrics = new MetricsLog(run.MetricsPath);
+        var board = new Reporting.TensorBoardLog(run.Path);
         var clock = Stopwatch.StartNew();
         var trainer = new Trainer(variant, config.Train, config.Bre)
         {
@@ -90,15 +94,19 @@ public static class ExperimentRunner
                 foreach (var (k, v) in experiment.Evaluate(it, run.ImagesPath)) row[k] = v;
                 row["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
                 metrics.Append(it, row);
+                board.Log(it, row, run.ImagesPath);
                 callbacks.Evaluated?.Invoke(it, row);
             },
             Checkpoint = it => Checkpoint.Save(run.CheckpointsPath, it, config, variant, config.Train.KeepCheckpoints),
         };
         callbacks.Started?.Invoke(start, config.Train.Iterations);
-        int reached = trainer.Run(start, stop);
+        int reached;
+        try { reached = trainer.Run(start, stop); }
+        catch (TrainingDivergedException) { Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log); throw; }
         if (reached < config.Train.Iterations)
         {
             Checkpoint.Save(run.CheckpointsPath, reached, config, variant, config.Train.KeepCheckpoints);
+            Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
             callbacks.Log?.Invoke($"Interrupted at iteration {reached}; checkpoint written. Continue with: bregan train --resume {run.Path}");
             return new Dictionary<string, double?> { ["iterations"] = reached, ["interrupted"] = 1 };
         }
@@ -108,6 +116,7 @@ public static class ExperimentRunner
         summary["iterations"] = reached;
         summary["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
         run.WriteSummary(summary);
+        Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
         return summary;
     }
 

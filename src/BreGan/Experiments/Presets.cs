@@ -5,6 +5,11 @@ namespace BreGan.Experiments;
 /// <summary>Named starting configs; <c>--set</c> and config files refine them.</summary>
 public static class Presets
 {
+    /// <summary>2D toys run on one intra-op thread: their ops are tiny, so a second thread only adds
+    /// synchronisation (measured: 1,500 grid25 iterations took 15-23 s on 1 thread and 93-101 s on 2
+    /// on a loaded 2-core machine; see docs/benchmarks.md).</summary>
+    const int ToyThreads = 1;
+
     /// <summary>The paper's 2D toy networks: G 4 layers (ReLU, 10 units), D 5 layers (LeakyReLU 0.2,
     /// 10 units), Adam 2e-3 (0.5, 0.999), lr to 1e-6 and BRE weight to 0 linearly, BRE on D's second
     /// hidden layer.</summary>
@@ -14,7 +19,7 @@ public static class Presets
         Data = new DataConfig { Dataset = dataset },
         Model = new ModelConfig { Architecture = "mlp", NoiseDim = 2, GeneratorLayers = 3, GeneratorWidth = 10, DiscriminatorLayers = 4, DiscriminatorWidth = 10 },
         Bre = new BreConfig { Weight = 1, Placement = "layers:2", DecayToZero = true },
-        Train = new TrainConfig { Iterations = 5000, BatchSize = 128, Lr = 2e-3, LrMin = 1e-6, Beta1 = 0.5, Beta2 = 0.999 },
+        Train = new TrainConfig { Iterations = 5000, BatchSize = 128, Lr = 2e-3, LrMin = 1e-6, Beta1 = 0.5, Beta2 = 0.999, Threads = ToyThreads },
         Eval = new EvalConfig { Every = 500 },
     };
 
@@ -25,7 +30,7 @@ public static class Presets
         Data = new DataConfig { Dataset = dataset },
         Model = new ModelConfig { Architecture = "mlp", NoiseDim = 2, GeneratorLayers = 3, GeneratorWidth = 128, DiscriminatorLayers = 4, DiscriminatorWidth = 128 },
         Bre = new BreConfig { Weight = 1, Placement = "all-but-first-and-last" },
-        Train = new TrainConfig { Iterations = 5000, BatchSize = 128, Lr = 1e-3, LrMin = 1e-6, Beta1 = 0.5, Beta2 = 0.999 },
+        Train = new TrainConfig { Iterations = 5000, BatchSize = 128, Lr = 1e-3, LrMin = 1e-6, Beta1 = 0.5, Beta2 = 0.999, Threads = ToyThreads },
         Eval = new EvalConfig { Every = 500 },
     };
 
@@ -70,10 +75,10 @@ public static class Presets
         ["folder-dcgan-64"] = () => Image("folder-dcgan-64", "folder", width: 2, size: 64),
     };
 
-    public static IReadOnlyList<string> Names => All.Keys.ToList();
+    public static IReadOnlyList<string> Names => All.Keys.Concat(SslPresets.Names).ToList();
 
     /// <summary>The preset's config; an unknown name lists the valid ones.</summary>
     public static ExperimentConfig Get(string name) =>
-        All.TryGetValue(name, out var make) ? make()
-            : throw new BreGanInputException($"Unknown preset '{name}'; valid: {string.Join(", ", All.Keys)}.");
+        All.TryGetValue(name, out var make) ? make() : SslPresets.Contains(name) ? SslPresets.Get(name)
+            : throw new BreGanInputException($"Unknown preset '{name}'; valid: {string.Join(", ", Names)}.");
 }

@@ -91,7 +91,8 @@ public sealed class Toy2D : IExperiment
         if (m.Architecture != "mlp")
             throw new BreGanInputException($"Unknown architecture '{m.Architecture}' for 2D data; valid: mlp.");
         torch.random.manual_seed(config.Train.Seed);
-        double scale = m.OutputScale > 0 ? m.OutputScale : mixture.Scale;
+        // The data's extent; never 0 (a single mode at the origin would make G a constant).
+        double scale = m.OutputScale > 0 ? m.OutputScale : Math.Max(mixture.Scale, 4 * mixture.Std);
         var g = new MlpGenerator(m.NoiseDim, m.GeneratorLayers, m.GeneratorWidth, 2, scale);
         var d = new MlpDiscriminator(2, m.DiscriminatorLayers, m.DiscriminatorWidth, m.LeakySlope);
         g.to(device);

@@ -172,6 +172,8 @@ public sealed record ExperimentConfig
     public BreConfig Bre { get; init; } = new();
     public TrainConfig Train { get; init; } = new();
     public EvalConfig Eval { get; init; } = new();
+    /// <summary>Semi-supervised feature-matching GAN settings (SSL presets only; absent otherwise).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public SslConfig? Ssl { get; init; }
 
     // ---- JSON -------------------------------------------------------------------------------
 

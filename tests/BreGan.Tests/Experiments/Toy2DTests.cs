@@ -113,6 +113,18 @@ public class Toy2DTests : IDisposable
     }
 
     [Fact]
+    public void GeneratorOfAMixtureAtTheOriginIsNotConstant()
+    {
+        var config = Tiny(10).With(new[] { "data.dataset=mixture", "data.means=[[0,0]]", "data.std=0.1" });
+        var mixture = Toy2D.Mixture(config.Data);
+        var (g, d) = Toy2D.BuildModels(config, mixture, new Device("cpu"));
+        using var gd = g; using var dd = d;
+        using var z = randn(8, 2);
+        using var x = g.call(z);
+        Assert.True(x.std().item<float>() > 0, "G's output scale must not be 0");
+    }
+
+    [Fact]
     public void TrainingStepsLeaveNoLiveTensors()
     {
         var config = Tiny(10);
