@@ -217,7 +217,7 @@ public static class Commands
     }
 
     public const int DemoIterations = 3000;
-    public const int DemoSeeds = 3;
+    public const int DemoSeeds = 5;
 
     /// <summary>The demo's config: the paper's grid25 toy at a budget that fits about two minutes.</summary>
     public static ExperimentConfig DemoConfig(int iterations) =>
