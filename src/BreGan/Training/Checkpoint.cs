@@ -138,9 +138,9 @@ public static partial class Checkpoint
             foreach (var (name, bytes) in streams)
             {
                 using var current = name == "global" ? torch.random.get_rng_state() : live.TryGetValue(name, out var g) ? g.get_state() : null;
-                if (current is null) throw new BreGanInputException($"{path}: random stream '{name}' is unknown to this experiment.");
+                if (current is null) throw new BreGanInputException($"{path}: random stream '{Shown(name)}' is unknown to this experiment.");
                 if (current.NumberOfElements != bytes.Length)
-                    throw new BreGanInputException($"{path}: random stream '{name}' holds {bytes.Length} bytes, expected {current.NumberOfElements}.");
+                    throw new BreGanInputException($"{path}: random stream '{Shown(name)}' holds {bytes.Length} bytes, expected {current.NumberOfElements}.");
             }
 
             foreach (var (name, section, module) in modules) LoadSection(file, section, name, path, rr => module.load(rr));
@@ -187,7 +187,7 @@ public static partial class Checkpoint
     static (long Offset, long Length) ReadSectionHeader(BinaryReader r, string expected, string path)
     {
         var name = r.ReadString();
-        if (name != expected) throw new BreGanInputException($"{path}: expected '{expected}' state, found '{name}'.");
+        if (name != expected) throw new BreGanInputException($"{path}: expected '{expected}' state, found '{Shown(name)}'.");
         long length = r.ReadInt64();
         long offset = r.BaseStream.Position;
         if (length < 0 || length > r.BaseStream.Length - offset)
@@ -206,7 +206,7 @@ public static partial class Checkpoint
             var name = r.ReadString();
             int length = r.ReadInt32();
             if (length < 0 || length > r.BaseStream.Length - r.BaseStream.Position || length > MaxRandomStateBytes)
-                throw new BreGanInputException($"{path}: random stream '{name}' claims {length} bytes (corrupt).");
+                throw new BreGanInputException($"{path}: random stream '{Shown(name)}' claims {length} bytes (corrupt).");
             streams.Add((name, r.ReadBytes(length)));
         }
         return streams;
@@ -227,12 +227,16 @@ public static partial class Checkpoint
     static T Guard<T>(string path, Func<T> body)
     {
         try { return body(); }
+        catch (BreGanInputException e) when (e.Message.Any(char.IsControl) || e.Message.Length > 400)
+        {
+            throw new BreGanInputException(ConfigChecks.OneLine(e.Message), e);
+        }
         catch (BreGanInputException) { throw; }
         catch (Exception e) when (e is EndOfStreamException or IOException or FormatException or ArgumentException
                                       or InvalidOperationException or InvalidDataException or OverflowException
                                       or IndexOutOfRangeException or System.Runtime.InteropServices.ExternalException)
         {
-            throw new BreGanInputException($"{path}: unreadable checkpoint ({e.Message.Split('\n')[0].TrimEnd('.')}).", e);
+            throw new BreGanInputException(ConfigChecks.OneLine($"{path}: unreadable checkpoint ({e.Message.TrimEnd('.')})."), e);
         }
     }
 }

@@ -165,6 +165,13 @@ public static partial class Checkpoint
         return (dtype, shape);
     }
 
+    /// <summary>A name read from a file, safe to show: printable, at most 40 characters.</summary>
+    static string Shown(string name)
+    {
+        var s = new string(name.Select(c => char.IsControl(c) || char.IsSurrogate(c) || c == '\uFFFD' ? '?' : c).ToArray());
+        return s.Length <= 40 ? s : s[..37] + "...";
+    }
+
     static string Shape(long[] shape) => "[" + string.Join(", ", shape) + "]";
 
     /// <summary>A module section must hold exactly the live module's state: names, types and shapes, in order.</summary>
@@ -179,7 +186,7 @@ public static partial class Checkpoint
         foreach (var e in expected)
         {
             var key = r.ReadString();
-            if (key != e.Key) throw new BreGanInputException($"{path}: the {name} state has '{key}' where this model has '{e.Key}' (saved with another model config?).");
+            if (key != e.Key) throw new BreGanInputException($"{path}: the {name} state has '{Shown(key)}' where this model has '{e.Key}' (saved with another model config?).");
             var (dtype, shape) = SkipTensor(r, path, $"{name}.{key}", d => d == e.DType ? e.Size : null);
             if (!shape.SequenceEqual(e.shape))
                 throw new BreGanInputException($"{path}: {name}.{key} is {Shape(shape)} in the checkpoint but {Shape(e.shape)} in this model (saved with another model config?).");
@@ -205,7 +212,7 @@ public static partial class Checkpoint
         var got = WalkAdam(r, path, name);
         if (window.Position != section.Length) throw new BreGanInputException($"{path}: the {name} optimizer state has trailing bytes (corrupt).");
         if (got.Type != want.Type || got.Groups != want.Groups || got.Tensors.Count != want.Tensors.Count)
-            throw new BreGanInputException($"{path}: the {name} optimizer state ({got.Type}, {got.Groups} groups, {got.Tensors.Count} tensors) does not match this optimizer ({want.Type}, {want.Groups} groups, {want.Tensors.Count} tensors).");
+            throw new BreGanInputException($"{path}: the {name} optimizer state ({Shown(got.Type)}, {got.Groups} groups, {got.Tensors.Count} tensors) does not match this optimizer ({want.Type}, {want.Groups} groups, {want.Tensors.Count} tensors).");
         for (int i = 0; i < want.Tensors.Count; i++)
             if (got.Tensors[i].DType != want.Tensors[i].DType || !got.Tensors[i].Shape.SequenceEqual(want.Tensors[i].Shape))
                 throw new BreGanInputException($"{path}: the {name} optimizer state's tensor {i} is {Shape(got.Tensors[i].Shape)}, this optimizer's is {Shape(want.Tensors[i].Shape)}.");

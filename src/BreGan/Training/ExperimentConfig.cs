@@ -189,7 +189,7 @@ public sealed record ExperimentConfig
         }
         catch (JsonException e)
         {
-            throw new BreGanInputException($"{source}: {Describe(e)}");
+            throw new BreGanInputException(ConfigChecks.OneLine($"{source}: {Describe(e)}"));
         }
     }
 
@@ -255,6 +255,7 @@ public sealed record ExperimentConfig
     {
         void Require(bool ok, string message) { if (!ok) throw new BreGanInputException(message); }
         ConfigChecks.RequireFiniteNumbers(this);
+        ConfigChecks.RequireSaneSizes(this);
         Require(LossKinds.Contains(Loss.Kind), $"Unknown loss '{Loss.Kind}'; valid: {string.Join(", ", LossKinds)}.");
         Require(Loss.GpWeight >= 0, $"loss.gp_weight must be >= 0, got {Loss.GpWeight}.");
         Require(Train.Iterations > 0, $"train.iterations must be > 0, got {Train.Iterations}.");
