@@ -90,8 +90,9 @@ public static class ExperimentRunner
             {
                 CheckFinite(it, parameters: false);
                 var row = new Dictionary<string, double>();
-                foreach (var (name, t) in variant.LastLosses.OrderBy(p => p.Key))
-                    row[name] = t.to(ScalarType.Float64).item<double>();
+                using (NewDisposeScope()) // the float64 copies: 3 leaked tensors per evaluation without it
+                    foreach (var (name, t) in variant.LastLosses.OrderBy(p => p.Key))
+                        row[name] = t.to(ScalarType.Float64).item<double>();
                 row["lr"] = Trainer.LearningRate(config.Train, Math.Max(0, it - 1), config.Train.Iterations);
                 row["bre_weight"] = variant.BreWeight;
                 foreach (var (k, v) in experiment.Evaluate(it, run.ImagesPath)) row[k] = v;
