@@ -83,10 +83,11 @@ public class ChildProcessTests : IDisposable
             WaitUntil(() => Checkpoint.List(checkpoints).Count >= 2, child);
 
             // While it trains, a second run on the folder is refused and --force does not wipe it.
-            var (code, error) = RunInProcess("train", "--resume", dir);
+            // (Short settings, so that a broken lock fails this test quickly instead of training for long.)
+            var (code, error) = RunInProcess("train", "--resume", dir, "--set", "train.iterations=3", "--force");
             Assert.Equal(2, code);
             Assert.Contains($"in use by process {child.Id}", error);
-            (code, error) = RunInProcess(new[] { "train", "--out", dir, "--force" }.Concat(Small).ToArray());
+            (code, error) = RunInProcess(new[] { "train", "--out", dir, "--force", "--set", "train.iterations=3" }.Concat(Small).ToArray());
             Assert.Equal(2, code);
             Assert.Contains("in use", error);
 
