@@ -1,5 +1,5 @@
 // Benchmarks that print ratios measured in one process (never timed assertions in tests).
-//   dotnet run --project bench/BreGan.Bench -c Release -- [bre|toy|all] [--repeats N]
+//   dotnet run --project bench/BreGan.Bench -c Release -- [bre|toy|image|memory|all] [--repeats N] [--memory-iterations N]
 using System.Diagnostics;
 using BreGan;
 using BreGan.Data;
@@ -11,9 +11,15 @@ using static TorchSharp.torch;
 
 var what = args.FirstOrDefault(a => !a.StartsWith("--")) ?? "all";
 int repeats = args.SkipWhile(a => a != "--repeats").Skip(1).Select(int.Parse).FirstOrDefault(15);
+int memoryIterations = args.SkipWhile(a => a != "--memory-iterations").Skip(1).Select(int.Parse).FirstOrDefault(20_000);
 Console.WriteLine($"BreGan benchmarks: {Environment.ProcessorCount} cores, {torch.get_num_threads()} intra-op threads, TorchSharp {typeof(torch).Assembly.GetName().Version}");
+Console.WriteLine($"machine: {Machine.Describe()}");
 if (what is "bre" or "all") BreVersusDiscriminatorPass(repeats);
-if (what is "toy" or "all") ToyIterationRate(repeats);
+if (what is "toy" or "all") { ToyIterationRate(repeats); GuardBench.Run(); }
+if (what is "image" or "all") ImageBench.Run(repeats);
+if (what is "memory" or "all") MemoryBench.Run(memoryIterations);
+Console.WriteLine();
+Console.WriteLine($"load average at the end: {Machine.LoadAverage()}");
 return 0;
 
 // Median wall time (ms) of an action, with warm-up; interleaving is done by the caller.

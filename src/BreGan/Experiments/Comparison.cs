@@ -60,6 +60,7 @@ public static class Comparison
             if (!force) throw new BreGanInputException($"Comparison folder '{outDir}' already exists; use --force to overwrite it.");
             if (!File.Exists(Path.Combine(root, "comparison.json")) && !File.Exists(Path.Combine(root, "config.json")))
                 throw new BreGanInputException($"Refusing to overwrite '{outDir}': it is not empty and is not a BreGan comparison folder.");
+            RunLock.ThrowIfAnyHeldUnder(root); // never wipe runs that are still training
             Directory.Delete(root, true);
         }
         Directory.CreateDirectory(root);

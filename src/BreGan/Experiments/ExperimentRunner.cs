@@ -53,21 +53,35 @@ public static class ExperimentRunner
         if (Ssl.IsSsl(config)) return Ssl.Train(config, run, resume, callbacks, stop);
         callbacks ??= new RunCallbacks();
         Check(config);
+        using var runLock = RunLock.Acquire(run.Path, callbacks.Log); // one writer per run folder
         if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
         using var experiment = Create(config);
         var variant = experiment.Variant;
 
         int start = 0;
         double previousSeconds = 0;
+        string? lastCheckpoint = null; // the newest checkpoint known to be good (every save is checked first)
         if (resume)
         {
-            var latest = Checkpoint.List(run.CheckpointsPath).FirstOrDefault();
-            if (latest.Path is null) throw new BreGanInputException($"'{run.Path}' has no checkpoint to resume from.");
-            start = Checkpoint.Load(latest.Path, variant);
+            (start, lastCheckpoint) = Checkpoint.LoadNewestValid(run.CheckpointsPath, variant, callbacks.Log);
             MetricsLog.TruncateAfter(run.MetricsPath, start);
             var rows = MetricsLog.Read(run.MetricsPath);
             if (rows.Count > 0 && rows[^1].TryGetValue("seconds", out var s) && double.IsFinite(s)) previousSeconds = s;
-            callbacks.Log?.Invoke($"Resuming from {Path.GetFileName(latest.Path)} (iteration {start}).");
+            callbacks.Log?.Invoke($"Resuming from {lastCheckpoint} (iteration {start}).");
+        }
+
+        // Non-finite losses are folded into a device flag every step and read only here: at
+        // evaluations and before every checkpoint (which also checks the parameters), so no
+        // checkpoint ever holds a diverged state.
+        using var guard = new DivergenceGuard(start);
+        int lastSaved = resume ? start : -1;
+        void CheckFinite(int it, bool parameters) => guard.Check(it, variant.LastLosses, parameters ? variant.Modules : null, lastCheckpoint,
+            lastCheckpoint is null ? null : $"Continue from it with: bregan train --resume {run.Path} (e.g. with --set train.lr=<lower> --force).");
+        void SaveCheckpoint(int it)
+        {
+            CheckFinite(it, parameters: true);
+            lastCheckpoint = Checkpoint.Save(run.CheckpointsPath, it, config, variant, config.Train.KeepCheckpoints);
+            lastSaved = it;
         }
 
         var metrics = new MetricsLog(run.MetricsPath);
@@ -76,19 +90,14 @@ public static class ExperimentRunner
         var trainer = new Trainer(variant, config.Train, config.Bre)
         {
             EvaluateEvery = config.Eval.Every,
-            StepCompleted = callbacks.Step,
+            StepCompleted = it => { guard.Observe(variant.LastLosses); callbacks.Step?.Invoke(it); },
             Evaluate = it =>
             {
+                CheckFinite(it, parameters: false);
                 var row = new Dictionary<string, double>();
-                foreach (var (name, t) in variant.LastLosses.OrderBy(p => p.Key))
-                    row[name] = t.to(ScalarType.Float64).item<double>();
-                if (row.Values.Any(v => !double.IsFinite(v)))
-                {
-                    var last = Checkpoint.List(run.CheckpointsPath).FirstOrDefault();
-                    throw new TrainingDivergedException(
-                        $"Training diverged at iteration {it}: non-finite loss ({string.Join(", ", row.Select(p => $"{p.Key}={p.Value}"))}); " +
-                        (last.Path is null ? "no checkpoint was written before." : $"last good checkpoint: {last.Path}."));
-                }
+                using (NewDisposeScope()) // the float64 copies: 3 leaked tensors per evaluation without it
+                    foreach (var (name, t) in variant.LastLosses.OrderBy(p => p.Key))
+                        row[name] = t.to(ScalarType.Float64).item<double>();
                 row["lr"] = Trainer.LearningRate(config.Train, Math.Max(0, it - 1), config.Train.Iterations);
                 row["bre_weight"] = variant.BreWeight;
                 foreach (var (k, v) in experiment.Evaluate(it, run.ImagesPath)) row[k] = v;
@@ -97,27 +106,36 @@ public static class ExperimentRunner
                 board.Log(it, row, run.ImagesPath);
                 callbacks.Evaluated?.Invoke(it, row);
             },
-            Checkpoint = it => Checkpoint.Save(run.CheckpointsPath, it, config, variant, config.Train.KeepCheckpoints),
+            Checkpoint = SaveCheckpoint,
         };
         callbacks.Started?.Invoke(start, config.Train.Iterations);
-        int reached;
-        try { reached = trainer.Run(start, stop); }
-        catch (TrainingDivergedException) { Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log); throw; }
-        if (reached < config.Train.Iterations)
+        try
         {
-            Checkpoint.Save(run.CheckpointsPath, reached, config, variant, config.Train.KeepCheckpoints);
-            Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
-            callbacks.Log?.Invoke($"Interrupted at iteration {reached}; checkpoint written. Continue with: bregan train --resume {run.Path}");
-            return new Dictionary<string, double?> { ["iterations"] = reached, ["interrupted"] = 1 };
-        }
+            int reached;
+            try { reached = trainer.Run(start, stop); }
+            catch (TrainingDivergedException) { Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log); throw; }
+            if (reached < config.Train.Iterations)
+            {
+                if (reached != lastSaved) SaveCheckpoint(reached);
+                Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
+                callbacks.Log?.Invoke($"Interrupted at iteration {reached}; checkpoint {lastCheckpoint} written. Continue with: bregan train --resume {run.Path}");
+                return new Dictionary<string, double?> { ["iterations"] = reached, ["interrupted"] = 1 };
+            }
 
-        experiment.Finish(run);
-        var summary = experiment.Summarize(MetricsLog.Read(run.MetricsPath));
-        summary["iterations"] = reached;
-        summary["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
-        run.WriteSummary(summary);
-        Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
-        return summary;
+            experiment.Finish(run);
+            var summary = experiment.Summarize(MetricsLog.Read(run.MetricsPath));
+            summary["iterations"] = reached;
+            summary["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
+            run.WriteSummary(summary);
+            Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
+            return summary;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk or a folder that became read-only while writing metrics or pictures.
+            throw new BreGanInputException($"Cannot write to run folder '{run.Path}': {e.Message.TrimEnd('.')}. " +
+                (lastCheckpoint is null ? "No checkpoint was written yet." : $"The last checkpoint '{lastCheckpoint}' is intact; free disk space or fix permissions, then continue with: bregan train --resume {run.Path}"), e);
+        }
     }
 
     /// <summary>The last row of metrics (without its iteration column).</summary>

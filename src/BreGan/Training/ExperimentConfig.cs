@@ -183,6 +183,7 @@ public sealed record ExperimentConfig
         WriteIndented = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        RespectNullableAnnotations = true, // "train": null or "device": null is an error naming the key
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
@@ -197,7 +198,7 @@ public sealed record ExperimentConfig
         }
         catch (JsonException e)
         {
-            throw new BreGanInputException($"{source}: {Describe(e)}");
+            throw new BreGanInputException(ConfigChecks.OneLine($"{source}: {Describe(e)}"));
         }
     }
 
@@ -262,6 +263,8 @@ public sealed record ExperimentConfig
     public ExperimentConfig Validate()
     {
         void Require(bool ok, string message) { if (!ok) throw new BreGanInputException(message); }
+        ConfigChecks.RequireFiniteNumbers(this);
+        ConfigChecks.RequireSaneSizes(this);
         Require(LossKinds.Contains(Loss.Kind), $"Unknown loss '{Loss.Kind}'; valid: {string.Join(", ", LossKinds)}.");
         Require(Loss.GpWeight >= 0, $"loss.gp_weight must be >= 0, got {Loss.GpWeight}.");
         Require(Train.Iterations > 0, $"train.iterations must be > 0, got {Train.Iterations}.");
@@ -291,6 +294,7 @@ public sealed record ExperimentConfig
         Require(Model.NoiseDim >= 1, $"model.noise_dim must be >= 1, got {Model.NoiseDim}.");
         Require(Model.GeneratorLayers >= 1 && Model.GeneratorWidth >= 1, "model.generator_layers and model.generator_width must be >= 1.");
         Require(Model.DiscriminatorLayers >= 1 && Model.DiscriminatorWidth >= 1, "model.discriminator_layers and model.discriminator_width must be >= 1.");
+        Require(Model.LeakySlope >= 0 && Model.LeakySlope < 1, $"model.leaky_slope must be in [0, 1), got {Model.LeakySlope}.");
         Require(Model.OutputScale >= 0, $"model.output_scale must be >= 0, got {Model.OutputScale}.");
         Require(Data.Std >= 0, $"data.std must be > 0, got {Data.Std}.");
         Require(Data.ImageSize is 0 or 28 or 32 or 64, $"data.image_size must be 28, 32 or 64 (or 0 for the dataset's own), got {Data.ImageSize}.");

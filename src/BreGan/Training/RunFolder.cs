@@ -28,17 +28,25 @@ public sealed class RunFolder
     public static RunFolder Create(string path, bool force)
     {
         var run = new RunFolder(path);
-        if (Directory.Exists(run.Path) && Directory.EnumerateFileSystemEntries(run.Path).Any())
+        try
         {
-            if (!force)
-                throw new BreGanInputException($"Run folder '{path}' already exists; use --force to overwrite it or 'bregan train --resume {path}' to continue it.");
-            if (!File.Exists(run.ConfigPath))
-                throw new BreGanInputException($"Refusing to overwrite '{path}': it is not empty and is not a BreGan run folder (no config.json).");
-            Directory.Delete(run.Path, recursive: true);
+            if (Directory.Exists(run.Path) && Directory.EnumerateFileSystemEntries(run.Path).Any())
+            {
+                if (!force)
+                    throw new BreGanInputException($"Run folder '{path}' already exists; use --force to overwrite it or 'bregan train --resume {path}' to continue it.");
+                if (!File.Exists(run.ConfigPath))
+                    throw new BreGanInputException($"Refusing to overwrite '{path}': it is not empty and is not a BreGan run folder (no config.json).");
+                RunLock.ThrowIfHeld(run.Path); // never wipe a run that is still training
+                Directory.Delete(run.Path, recursive: true);
+            }
+            Directory.CreateDirectory(run.Path);
+            Directory.CreateDirectory(run.ImagesPath);
+            Directory.CreateDirectory(run.CheckpointsPath);
         }
-        Directory.CreateDirectory(run.Path);
-        Directory.CreateDirectory(run.ImagesPath);
-        Directory.CreateDirectory(run.CheckpointsPath);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BreGanInputException($"Cannot create run folder '{path}': {e.Message.TrimEnd('.')}.");
+        }
         return run;
     }
 
@@ -48,6 +56,7 @@ public sealed class RunFolder
         var run = new RunFolder(path);
         if (!File.Exists(run.ConfigPath))
             throw new BreGanInputException($"'{path}' is not a BreGan run folder (no config.json).");
+        RunLock.ThrowIfHeld(run.Path);
         return run;
     }
 
@@ -73,8 +82,16 @@ public sealed class RunFolder
     public static void WriteAtomically(string path, string text)
     {
         var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(tmp, text);
+            File.Move(tmp, path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            try { File.Delete(tmp); } catch (Exception) { /* unwritable folder: nothing more to do */ }
+            throw new BreGanInputException($"Cannot write '{path}': {e.Message.TrimEnd('.')}.");
+        }
     }
 }
 
