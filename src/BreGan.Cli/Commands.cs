@@ -236,7 +236,7 @@ public static class Commands
             Comparison.Run(config, seeds, outDir, args.Has("force"), (arm, seed) => display.For(arm, seed), stop));
         if (stop.IsCancellationRequested) return 130;
         var table = new Table().Border(TableBorder.Rounded)
-            .Title($"BRE vs baseline, {config.Preset}, {seeds} seeds, {config.Train.Iterations} iterations (mean ± s.e.)")
+            .Title($"BRE vs baseline, {config.Preset}, {seeds} seeds, {Comparison.Budget(config)} (mean ± s.e.)")
             .AddColumns("metric", "baseline", "BRE");
         foreach (var m in Comparison.TableMetrics(baseline, bre).Where(m => Comparison.KeyMetrics.Contains(m)))
             table.AddRow(m, Comparison.Cell(baseline, m), Comparison.Cell(bre, m));

@@ -123,6 +123,10 @@ public static class Comparison
         Reporting.HtmlReport.TryWriteComparison(root); // band plots over seeds and report.html
     }
 
+    /// <summary>A run's training budget in words (SSL presets count epochs).</summary>
+    public static string Budget(ExperimentConfig config) =>
+        config.Ssl is { } ssl ? $"{ssl.Epochs} epochs" : $"{config.Train.Iterations} iterations";
+
     /// <summary>File name of a comparison's side-by-side animation.</summary>
     public static string SideBySideName(ExperimentConfig config) =>
         ExperimentRunner.IsToy(config) ? "mosaic-side-by-side.gif" : "samples-side-by-side.gif";
@@ -153,7 +157,7 @@ public static class Comparison
         var sb = new StringBuilder();
         sb.AppendLine($"# BRE vs baseline: {config.Preset}");
         sb.AppendLine();
-        sb.AppendLine($"{baseline.Runs.Count} seeds per arm (from {config.Train.Seed}), {config.Train.Iterations} iterations, batch {config.Train.BatchSize}, " +
+        sb.AppendLine($"{baseline.Runs.Count} seeds per arm (from {config.Train.Seed}), {Budget(config)}, batch {config.Train.BatchSize}, " +
                       $"loss {config.Loss.Kind}, BRE weight {Arms(config, 0).Bre.Bre.Weight} on {config.Bre.Placement}. Mean ± standard error over seeds.");
         sb.AppendLine();
         sb.AppendLine("| metric | baseline | BRE |");
