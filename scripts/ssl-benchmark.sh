@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Feature-matching GAN with and without BRE, several seeds, one preset: the runs behind
-# docs/benchmarks-ssl.md. Runs one after another (the machine has 2 shared cores) and prints a
+# docs/benchmarks.md. Runs one after another (the machine has 2 shared cores) and prints a
 # table of test error per arm (mean +- standard error over seeds).
 #
 #   scripts/ssl-benchmark.sh PRESET DATA OUT EPOCHS SEEDS [extra bregan ssl options...]
