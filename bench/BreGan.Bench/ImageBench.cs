@@ -14,31 +14,38 @@ static class ImageBench
     public static void Run(int repeats)
     {
         Console.WriteLine();
-        Console.WriteLine("## DCGAN image iteration (32x32x3, width 4, batch 64; one iteration = d_steps D updates + one G update)");
+        Console.WriteLine("## DCGAN image iteration on random data of the presets' shapes (cifar10: 32x32x3, width 4; fashion: 28x28x1, width 2; batch 64; one iteration = d_steps D updates + one G update)");
         double matmul = MatmulGflops(Math.Max(5, repeats));
         Console.WriteLine($"fp32 matrix product 2048x2048x2048: {matmul:F1} GFLOP/s (median, same process)");
 
-        static ExperimentConfig Arm(string preset, double weight, bool onInterpolated = true) =>
-            Presets.Get(preset).With(new[]
+        static ExperimentConfig Arm(string preset, double weight, bool onInterpolated = true)
+        {
+            var sets = new List<string>
             {
                 "data.dataset=random", "data.path=null", "data.count=512", $"bre.weight={weight}",
                 $"bre.on_interpolated={(onInterpolated ? "true" : "false")}", "eval.grid_samples=16",
-            }).Validate();
-        var arms = new (string Name, ExperimentConfig Config)[]
+            };
+            // Random images of the preset's own shape.
+            if (preset.StartsWith("fashion")) sets.AddRange(new[] { "data.image_size=28", "data.channels=1" });
+            return Presets.Get(preset).With(sets).Validate();
+        }
+        var arms = new (string Name, ExperimentConfig Config, int BaseIndex)[]
         {
-            ("ns, BRE off", Arm("cifar10-dcgan", 0)),
-            ("ns, BRE on fake", Arm("cifar10-dcgan", 1, onInterpolated: false)),
-            ("ns, BRE on fake + interpolated (default)", Arm("cifar10-dcgan", 1)),
-            ("wgan-gp (5 critic steps), BRE off", Arm("cifar10-wgangp", 0)),
-            ("wgan-gp (5 critic steps), BRE on fake + interpolated", Arm("cifar10-wgangp", 1)),
+            ("cifar10-dcgan ns, BRE off", Arm("cifar10-dcgan", 0), 0),
+            ("cifar10-dcgan ns, BRE on fake", Arm("cifar10-dcgan", 1, onInterpolated: false), 0),
+            ("cifar10-dcgan ns, BRE on fake + interpolated (default)", Arm("cifar10-dcgan", 1), 0),
+            ("cifar10-wgangp (5 critic steps), BRE off", Arm("cifar10-wgangp", 0), 3),
+            ("cifar10-wgangp (5 critic steps), BRE on fake + interpolated", Arm("cifar10-wgangp", 1), 3),
+            ("fashion-dcgan ns, BRE off", Arm("fashion-dcgan", 0), 5),
+            ("fashion-dcgan ns, BRE on fake + interpolated (default)", Arm("fashion-dcgan", 1), 5),
         };
         var experiments = arms.Select(a => new ImageGan(a.Config)).ToArray();
         try
         {
             // Forward FLOPs of G and D (conv / transposed conv / linear shapes of one pass at batch 64).
-            var first = experiments[0];
-            var (fG, fD) = ForwardFlops(first, arms[0].Config);
-            Console.WriteLine($"forward FLOPs at batch 64: G {fG / 1e9:F3} GFLOP, D {fD / 1e9:F3} GFLOP");
+            var (fG, fD) = ForwardFlops(experiments[0], arms[0].Config);
+            var (fashionG, fashionD) = ForwardFlops(experiments[5], arms[5].Config);
+            Console.WriteLine($"forward FLOPs at batch 64: cifar10-dcgan G {fG / 1e9:F3} GFLOP, D {fD / 1e9:F3} GFLOP; fashion-dcgan G {fashionG / 1e9:F3}, D {fashionD / 1e9:F3}");
 
             void Iteration(IExperiment e, ExperimentConfig c)
             {
@@ -61,7 +68,8 @@ static class ImageBench
             for (int i = 0; i < arms.Length; i++)
             {
                 double ms = Median(times[i]);
-                double baseMs = Median(times[arms[i].Config.Loss.Kind == "wgan-gp" ? 3 : 0]);
+                double baseMs = Median(times[arms[i].BaseIndex]);
+                var (g, d) = arms[i].Config.Preset.StartsWith("fashion") ? (fashionG, fashionD) : (fG, fD);
                 // ns, per iteration: D update = G fwd + D fwd on real and fake + their backward (2x fwd each)
                 // = F_G + 6 F_D; G update = G fwd + D fwd + backward through both = 3 F_G + 3 F_D.
                 // BRE on the interpolated batch adds one D pass with backward: + 3 F_D. (WGAN-GP's
@@ -69,7 +77,7 @@ static class ImageBench
                 string flops = "", rate = "", share = "";
                 if (arms[i].Config.Loss.Kind == "ns")
                 {
-                    double f = 4 * fG + 9 * fD + (arms[i].Config.Bre.Weight > 0 && arms[i].Config.Bre.OnInterpolated ? 3 * fD : 0);
+                    double f = 4 * g + 9 * d + (arms[i].Config.Bre.Weight > 0 && arms[i].Config.Bre.OnInterpolated ? 3 * d : 0);
                     double gflops = f / 1e9 / (ms / 1e3);
                     (flops, rate, share) = ($"{f / 1e9:F2}", $"{gflops:F1}", $"{gflops / matmul:P0}");
                 }
