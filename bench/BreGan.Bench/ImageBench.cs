@@ -142,7 +142,8 @@ static class ImageBench
         using var scope = NewDisposeScope();
         var z = randn(batch, config.Model.NoiseDim);
         double fG = Count(g, z);
-        double fD = Count(d, randn(batch, 3, 32, 32));
+        var (size, channels) = ImageGan.Shape(config.Data);
+        double fD = Count(d, randn(batch, channels, size, size));
         return (fG, fD);
     }
 }
