@@ -18,11 +18,11 @@ static class ImageBench
         double matmul = MatmulGflops(Math.Max(5, repeats));
         Console.WriteLine($"fp32 matrix product 2048x2048x2048: {matmul:F1} GFLOP/s (median, same process)");
 
-        static ExperimentConfig Arm(string preset, double weight, bool onInterpolated = true) =>
+        static ExperimentConfig Arm(string preset, double weight, bool onInterpolated = true, bool onFake = true) =>
             Presets.Get(preset).With(new[]
             {
                 "data.dataset=random", "data.path=null", "data.count=512", $"bre.weight={weight}",
-                $"bre.on_interpolated={(onInterpolated ? "true" : "false")}", "eval.grid_samples=16",
+                $"bre.on_interpolated={(onInterpolated ? "true" : "false")}", $"bre.on_fake={(onFake ? "true" : "false")}", "eval.grid_samples=16",
             }).Validate();
         var arms = new (string Name, ExperimentConfig Config)[]
         {
@@ -30,7 +30,9 @@ static class ImageBench
             ("ns, BRE on fake", Arm("cifar10-dcgan", 1, onInterpolated: false)),
             ("ns, BRE on fake + interpolated (default)", Arm("cifar10-dcgan", 1)),
             ("wgan-gp (5 critic steps), BRE off", Arm("cifar10-wgangp", 0)),
-            ("wgan-gp (5 critic steps), BRE on fake + interpolated", Arm("cifar10-wgangp", 1)),
+            ("wgan-gp (5 critic steps), BRE on fake + interpolated (default)", Arm("cifar10-wgangp", 1)),
+            ("wgan-gp (5 critic steps), BRE on fake", Arm("cifar10-wgangp", 1, onInterpolated: false)),
+            ("wgan-gp (5 critic steps), BRE on interpolated", Arm("cifar10-wgangp", 1, onFake: false)),
         };
         var experiments = arms.Select(a => new ImageGan(a.Config)).ToArray();
         try
