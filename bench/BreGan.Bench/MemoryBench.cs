@@ -26,6 +26,8 @@ static class MemoryBench
             int warmup = every + 1, end = (iterations - 1) / every * every + 1;
             if (end <= warmup) throw new ArgumentException($"--memory-iterations must be > {2 * every}.");
             long rssWarm = 0, rssEnd = 0, liveWarm = 0, liveMin = long.MaxValue, liveMax = 0, liveEnd = 0;
+            var series = new List<(int It, long Rss, long Managed)>();
+            long committedWarm = 0, committedEnd = 0;
             var clock = Stopwatch.StartNew();
             ExperimentRunner.Train(config, run, callbacks: new RunCallbacks
             {
@@ -33,16 +35,20 @@ static class MemoryBench
                 {
                     long live = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
                     if (it >= warmup) { liveMin = Math.Min(liveMin, live); liveMax = Math.Max(liveMax, live); }
-                    if (it == warmup) { liveWarm = live; rssWarm = Rss(); }
-                    if (it == end) { liveEnd = live; rssEnd = Rss(); }
+                    if (it % every == 1) series.Add((it, Rss(collect: false), GC.GetTotalMemory(forceFullCollection: false)));
+                    if (it == warmup) { liveWarm = live; rssWarm = Rss(); committedWarm = GC.GetGCMemoryInfo().TotalCommittedBytes; }
+                    if (it == end) { liveEnd = live; rssEnd = Rss(); committedEnd = GC.GetGCMemoryInfo().TotalCommittedBytes; }
                 },
             });
             double seconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine("| measurement | after warm-up (iteration " + warmup + ") | at the end (iteration " + end + ") | growth |");
             Console.WriteLine("|---|---|---|---|");
             Console.WriteLine($"| resident memory (after a full GC), MiB | {rssWarm / 1048576.0:F1} | {rssEnd / 1048576.0:F1} | {(rssEnd - rssWarm) / (double)rssWarm:P1} |");
+            Console.WriteLine($"| of which committed by the .NET GC, MiB | {committedWarm / 1048576.0:F1} | {committedEnd / 1048576.0:F1} | {(committedEnd - committedWarm) / 1048576.0:+0.0;-0.0} MiB |");
             Console.WriteLine($"| live tensors (training thread, after a step) | {liveWarm} | {liveEnd} | {liveEnd - liveWarm} (range after warm-up {liveMin}..{liveMax}) |");
             Console.WriteLine($"{iterations} iterations in {seconds:F0} s ({iterations / seconds:F0} it/s including evaluations).");
+            Console.WriteLine("resident / managed MiB (as they are, no forced GC) after each checkpoint: " + string.Join(", ",
+                series.Select(p => $"{p.It}: {p.Rss / 1048576.0:F0} / {p.Managed / 1048576.0:F0}")));
         }
         finally
         {
@@ -50,12 +56,15 @@ static class MemoryBench
         }
     }
 
-    /// <summary>Resident set size after a full garbage collection (VmRSS on Linux).</summary>
-    static long Rss()
+    /// <summary>Resident set size (VmRSS on Linux), by default after a full garbage collection.</summary>
+    static long Rss(bool collect = true)
     {
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        GC.Collect();
+        if (collect)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+        }
         if (OperatingSystem.IsLinux())
             foreach (var line in File.ReadLines("/proc/self/status"))
                 if (line.StartsWith("VmRSS:"))
