@@ -33,12 +33,8 @@ public sealed class ImageGan : IExperiment
         data = LoadData(config.Data, config.Train.Seed);
         (g, d) = BuildModels(config, data.Height, data.Channels, device);
         int nz = config.Model.NoiseDim;
-        var dev = device;
-        var dataset = data;
-        variant = new AdversarialGan(g, d,
-            (n, gen) => dataset.SampleBatch(n, gen, dev),
-            (n, gen) => randn(new long[] { n, nz }, generator: gen).to(dev),
-            config, device);
+        var (dev, dataset) = (device, data);
+        variant = AdversarialGan.WithGaussianNoise(g, d, (n, gen) => dataset.SampleBatch(n, gen, dev), config, device);
         monitors = new DiscriminatorMonitors(d, config.Bre);
         using var fixedStream = new Generator((ulong)(config.Train.Seed * 7919 + 99), new Device("cpu"));
         fixedNoise = randn(new long[] { config.Eval.GridSamples, nz }, generator: fixedStream).to(device).DetachFromDisposeScope();

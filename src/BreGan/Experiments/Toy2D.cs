@@ -54,13 +54,8 @@ public sealed class Toy2D : IExperiment
         mixture = Mixture(config.Data);
         device = new Device(config.Train.Device);
         (g, d) = BuildModels(config, mixture, device);
-        int nz = config.Model.NoiseDim;
-        var dev = device;
-        var mix = mixture;
-        variant = new AdversarialGan(g, d,
-            (n, gen) => mix.Sample(n, gen, dev),
-            (n, gen) => randn(new long[] { n, nz }, generator: gen).to(dev),
-            config, device);
+        var (dev, mix) = (device, mixture);
+        variant = AdversarialGan.WithGaussianNoise(g, d, (n, gen) => mix.Sample(n, gen, dev), config, device);
         monitors = new DiscriminatorMonitors(d, config.Bre);
     }
 

@@ -79,6 +79,16 @@ public sealed class AdversarialGan : IGanVariant
         interpolationStream = new Generator((ulong)(t.Seed * 7919 + 3), cpu);
     }
 
+    /// <summary>The usual wiring: G's noise is standard Gaussian of model.noise_dim dimensions.</summary>
+    public static AdversarialGan WithGaussianNoise(
+        nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> discriminator,
+        Func<int, Generator, Tensor> sampleReal, ExperimentConfig config, Device device)
+    {
+        int nz = config.Model.NoiseDim;
+        return new AdversarialGan(generator, discriminator, sampleReal,
+            (n, gen) => randn(new long[] { n, nz }, generator: gen).to(device), config, device);
+    }
+
     public double BreWeight { get; set; }
 
     public IReadOnlyDictionary<string, Tensor> LastLosses => last;
