@@ -46,7 +46,8 @@ static class MemoryBench
             Console.WriteLine($"| resident memory (after a full GC), MiB | {rssWarm / 1048576.0:F1} | {rssEnd / 1048576.0:F1} | {(rssEnd - rssWarm) / (double)rssWarm:P1} |");
             Console.WriteLine($"| of which committed by the .NET GC, MiB | {committedWarm / 1048576.0:F1} | {committedEnd / 1048576.0:F1} | {(committedEnd - committedWarm) / 1048576.0:+0.0;-0.0} MiB |");
             Console.WriteLine($"| live tensors (training thread, after a step) | {liveWarm} | {liveEnd} | {liveEnd - liveWarm} (range after warm-up {liveMin}..{liveMax}) |");
-            Console.WriteLine($"{iterations} iterations in {seconds:F0} s ({iterations / seconds:F0} it/s including evaluations).");
+            Console.WriteLine($"{iterations} iterations in {seconds:F0} s ({iterations / seconds:F0} it/s including evaluations); " +
+                $"GC: {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}, concurrent {AppContext.GetData("System.GC.Concurrent") ?? "default (true)"}.");
             Console.WriteLine("resident / managed MiB (as they are, no forced GC) after each checkpoint: " + string.Join(", ",
                 series.Select(p => $"{p.It}: {p.Rss / 1048576.0:F0} / {p.Managed / 1048576.0:F0}")));
         }
