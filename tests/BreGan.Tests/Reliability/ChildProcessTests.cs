@@ -48,7 +48,8 @@ public class ChildProcessTests : IDisposable
         using (var second = CliProcess.Start("train", "--resume", parts, "--plain"))
         {
             second.WaitForOutput($"Resuming from {Path.Combine(parts, "checkpoints", Checkpoint.FileName(firstStop))} (iteration {firstStop})");
-            second.WaitForOutput("iteration ");
+            // An evaluation line ("iteration N/400 (..%)"), not the resume line, which also says "iteration".
+            second.WaitForOutput("/400 (");
             second.Signal("TERM");
             Assert.Equal(143, second.WaitForExit());
         }
