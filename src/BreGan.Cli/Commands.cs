@@ -312,6 +312,13 @@ public static class Commands
         return result;
     }
 
+    /// <summary>The metrics a progress line shows, when the evaluation has them.</summary>
+    static readonly string[] ProgressKeys = { "modes", "kl", "fid", "classifier_score", "hq_fraction", "d_loss", "fake_ac" };
+
+    /// <summary>Counts as integers (1000, not 1E+03), everything else to three significant digits.</summary>
+    public static string Short(double v) =>
+        v == Math.Round(v) && Math.Abs(v) < 1e9 ? v.ToString("F0", CultureInfo.InvariantCulture) : v.ToString("G3", CultureInfo.InvariantCulture);
+
     /// <summary>A live bar per run (or plain lines when output is not a terminal).</summary>
     sealed class ProgressDisplay(ProgressContext? context)
     {
@@ -344,13 +351,13 @@ public static class Commands
                 },
                 Evaluated = (it, row) =>
                 {
-                    latest = string.Join("  ", new[] { "modes", "hq_fraction", "d_loss", "fake_ac" }
-                        .Where(row.ContainsKey).Select(k => $"{k} {row[k].ToString("G3", CultureInfo.InvariantCulture)}"));
+                    latest = string.Join("  ", ProgressKeys.Where(row.ContainsKey).Select(k => $"{k} {Short(row[k])}"));
                     if (task is not null) task.Description = Markup.Escape($"{label,-16} {Rate(it),9} {latest}");
                     else
                     {
                         double eta = (total - it) * clock.Elapsed.TotalSeconds / Math.Max(1, it - startIteration);
-                        Console.WriteLine($"[{label}] iteration {it}/{total} ({100.0 * it / total:F0}%)  {Rate(it)}  ETA {TimeSpan.FromSeconds(eta):mm\\:ss}  {latest}");
+                        var left = TimeSpan.FromSeconds(eta);
+                        Console.WriteLine($"[{label}] iteration {it}/{total} ({100.0 * it / total:F0}%)  {Rate(it)}  ETA {(left.TotalHours >= 1 ? left.ToString(@"h\:mm\:ss") : left.ToString(@"mm\:ss"))}  {latest}");
                     }
                 },
                 Log = line => { if (context is null) Console.WriteLine(line); else AnsiConsole.MarkupLine(Markup.Escape(line)); },

@@ -62,7 +62,7 @@ public static class SslCommand
         }
 
         IReadOnlyDictionary<string, double?> summary;
-        try { summary = Ssl.Train(config, run, resumeDir is not null, Progress(config), stop); }
+        try { summary = ExperimentRunner.Train(config, run, resumeDir is not null, Progress(config), stop); }
         catch (BreGanInputException) when (resumeDir is null && Checkpoint.List(run.CheckpointsPath).Count == 0)
         {
             Directory.Delete(run.Path, recursive: true); // bad data found before any training: leave nothing behind

@@ -19,6 +19,14 @@ public interface IExperiment : IDisposable
     void Finish(RunFolder run);
     /// <summary>summary.json's metrics from all rows of metrics.csv.</summary>
     Dictionary<string, double?> Summarize(IReadOnlyList<Dictionary<string, double>> rows);
+    /// <summary>The run's length, learning rates, and the iterations that evaluate and checkpoint.</summary>
+    TrainingSchedule Schedule { get; }
+    /// <summary>Once before the first step, after a resume has loaded its checkpoint (<paramref name="start"/> is its iteration).</summary>
+    void Prepare(int start, bool resumed, Action<string>? log) { }
+    /// <summary>After every step (cheap: no host copies).</summary>
+    void AfterStep(int iteration) { }
+    /// <summary>The command that continues an interrupted run of this kind.</summary>
+    string ResumeCommand => "bregan train --resume";
 }
 
 /// <summary>Builds experiments from configs and runs them into run folders.</summary>
@@ -39,7 +47,7 @@ public static class ExperimentRunner
 
     /// <summary>The experiment a config describes, with its models built.</summary>
     public static IExperiment Create(ExperimentConfig config) =>
-        IsToy(config) ? new Toy2D(config) : new ImageGan(config);
+        Ssl.IsSsl(config) ? new SslExperiment(config) : IsToy(config) ? new Toy2D(config) : new ImageGan(config);
 
     /// <summary>
     /// Trains (or, with <paramref name="resume"/>, continues) a run and returns its summary. The
@@ -49,14 +57,21 @@ public static class ExperimentRunner
     public static IReadOnlyDictionary<string, double?> Train(
         ExperimentConfig config, RunFolder run, bool resume = false, RunCallbacks? callbacks = null, CancellationToken stop = default)
     {
-        // The semi-supervised GAN counts epochs and evaluates test error: it has its own loop.
-        if (Ssl.IsSsl(config)) return Ssl.Train(config, run, resume, callbacks, stop);
         callbacks ??= new RunCallbacks();
         Check(config);
         using var runLock = RunLock.Acquire(run.Path, callbacks.Log); // one writer per run folder
+        int threads = torch.get_num_threads();
         if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
+        try { return TrainLocked(config, run, resume, callbacks, stop); }
+        finally { torch.set_num_threads(threads); } // the caller's setting, for library users
+    }
+
+    static IReadOnlyDictionary<string, double?> TrainLocked(
+        ExperimentConfig config, RunFolder run, bool resume, RunCallbacks callbacks, CancellationToken stop)
+    {
         using var experiment = Create(config);
         var variant = experiment.Variant;
+        var schedule = experiment.Schedule;
 
         int start = 0;
         double previousSeconds = 0;
@@ -69,6 +84,7 @@ public static class ExperimentRunner
             if (rows.Count > 0 && rows[^1].TryGetValue("seconds", out var s) && double.IsFinite(s)) previousSeconds = s;
             callbacks.Log?.Invoke($"Resuming from {lastCheckpoint} (iteration {start}).");
         }
+        experiment.Prepare(start, resume, callbacks.Log);
 
         // Non-finite losses are folded into a device flag every step and read only here: at
         // evaluations and before every checkpoint (which also checks the parameters), so no
@@ -76,7 +92,7 @@ public static class ExperimentRunner
         using var guard = new DivergenceGuard(start);
         int lastSaved = resume ? start : -1;
         void CheckFinite(int it, bool parameters) => guard.Check(it, variant.LastLosses, parameters ? variant.Modules : null, lastCheckpoint,
-            lastCheckpoint is null ? null : $"Continue from it with: bregan train --resume {run.Path} (e.g. with --set train.lr=<lower> --force).");
+            lastCheckpoint is null ? null : $"Continue from it with: {experiment.ResumeCommand} {run.Path} (e.g. with --set train.lr=<lower> --force).");
         void SaveCheckpoint(int it)
         {
             CheckFinite(it, parameters: true);
@@ -87,10 +103,9 @@ public static class ExperimentRunner
         var metrics = new MetricsLog(run.MetricsPath);
         var board = new Reporting.TensorBoardLog(run.Path);
         var clock = Stopwatch.StartNew();
-        var trainer = new Trainer(variant, config.Train, config.Bre)
+        var trainer = new Trainer(variant, schedule, config.Bre)
         {
-            EvaluateEvery = config.Eval.Every,
-            StepCompleted = it => { guard.Observe(variant.LastLosses); callbacks.Step?.Invoke(it); },
+            StepCompleted = it => { guard.Observe(variant.LastLosses); experiment.AfterStep(it); callbacks.Step?.Invoke(it); },
             Evaluate = it =>
             {
                 CheckFinite(it, parameters: false);
@@ -98,7 +113,7 @@ public static class ExperimentRunner
                 using (NewDisposeScope()) // the float64 copies: 3 leaked tensors per evaluation without it
                     foreach (var (name, t) in variant.LastLosses.OrderBy(p => p.Key))
                         row[name] = t.to(ScalarType.Float64).item<double>();
-                row["lr"] = Trainer.LearningRate(config.Train, Math.Max(0, it - 1), config.Train.Iterations);
+                row["lr"] = schedule.LearningRate(Math.Max(0, it - 1));
                 row["bre_weight"] = variant.BreWeight;
                 foreach (var (k, v) in experiment.Evaluate(it, run.ImagesPath)) row[k] = v;
                 row["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
@@ -108,17 +123,17 @@ public static class ExperimentRunner
             },
             Checkpoint = SaveCheckpoint,
         };
-        callbacks.Started?.Invoke(start, config.Train.Iterations);
+        callbacks.Started?.Invoke(start, schedule.Iterations);
         try
         {
             int reached;
             try { reached = trainer.Run(start, stop); }
             catch (TrainingDivergedException) { Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log); throw; }
-            if (reached < config.Train.Iterations)
+            if (reached < schedule.Iterations)
             {
                 if (reached != lastSaved) SaveCheckpoint(reached);
                 Reporting.HtmlReport.TryWriteRun(run.Path, callbacks.Log);
-                callbacks.Log?.Invoke($"Interrupted at iteration {reached}; checkpoint {lastCheckpoint} written. Continue with: bregan train --resume {run.Path}");
+                callbacks.Log?.Invoke($"Interrupted at iteration {reached}; checkpoint {lastCheckpoint} written. Continue with: {experiment.ResumeCommand} {run.Path}");
                 return new Dictionary<string, double?> { ["iterations"] = reached, ["interrupted"] = 1 };
             }
 
@@ -134,7 +149,7 @@ public static class ExperimentRunner
         {
             // A full disk or a folder that became read-only while writing metrics or pictures.
             throw new BreGanInputException($"Cannot write to run folder '{run.Path}': {e.Message.TrimEnd('.')}. " +
-                (lastCheckpoint is null ? "No checkpoint was written yet." : $"The last checkpoint '{lastCheckpoint}' is intact; free disk space or fix permissions, then continue with: bregan train --resume {run.Path}"), e);
+                (lastCheckpoint is null ? "No checkpoint was written yet." : $"The last checkpoint '{lastCheckpoint}' is intact; free disk space or fix permissions, then continue with: {experiment.ResumeCommand} {run.Path}"), e);
         }
     }
 

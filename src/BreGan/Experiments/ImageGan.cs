@@ -43,6 +43,8 @@ public sealed class ImageGan : IExperiment
 
     public IGanVariant Variant => variant;
 
+    public TrainingSchedule Schedule => TrainingSchedule.Standard(config.Train, config.Eval.Every);
+
     /// <summary>The generator (for sampling from checkpoints).</summary>
     public nn.Module<Tensor, Tensor> Generator => g;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BreGan.Data;
 using BreGan.Models;
 using BreGan.Training;
@@ -63,11 +62,8 @@ public static class SslPresets
 }
 
 /// <summary>
-/// Semi-supervised classification with the feature-matching GAN (plus BRE): loads the data,
-/// picks the balanced labelled subset, trains epoch by epoch, measures the test error after each
-/// evaluation epoch and writes the run folder: config.json, metrics.csv (one row per evaluation:
-/// epoch, test_error, training losses averaged since the previous row, BRE monitors on real and
-/// fake batches), summary.json (test_error of the final D), checkpoints/, images/ (samples, curve).
+/// The semi-supervised experiment's checks, data and models; <see cref="SslExperiment"/> trains it
+/// through <see cref="ExperimentRunner.Train"/>.
 /// </summary>
 public static class Ssl
 {
@@ -149,59 +145,80 @@ public static class Ssl
     /// <summary>[-1, 1] pixels to what the architecture expects: [0, 1] for fm-mlp (sigmoid G), unchanged for fm-conv (tanh G).</summary>
     public static Tensor Scale(Tensor signedPixels, string architecture) =>
         architecture == "fm-mlp" ? signedPixels.add(1).div_(2) : signedPixels;
+}
 
-    /// <summary>
-    /// Trains (or, with <paramref name="resume"/>, continues) an SSL run in <paramref name="run"/>
-    /// and returns its summary (test_error of the final D, its error count, the last row's
-    /// metrics). Same shape as <see cref="Toy2D.Train"/>; the config must already be saved in the
-    /// folder for a resume.
-    /// </summary>
-    public static IReadOnlyDictionary<string, double?> Train(
-        ExperimentConfig config, RunFolder run, bool resume = false, RunCallbacks? callbacks = null, CancellationToken stop = default)
+/// <summary>
+/// Semi-supervised classification with the feature-matching GAN (plus BRE), run by the
+/// <see cref="ExperimentRunner"/> like every other experiment: it loads the data, picks the balanced
+/// labelled subset and counts epochs (its <see cref="Schedule"/>). Each evaluation epoch adds a row to
+/// metrics.csv: epoch, test_error, the training losses averaged since the previous row and the BRE
+/// monitors on real and fake batches; summary.json holds the final D's test_error; images/ has
+/// samples.png and the test-error curve.
+/// </summary>
+public sealed class SslExperiment : IExperiment
+{
+    readonly ExperimentConfig config;
+    readonly SslConfig ssl;
+    readonly Device device;
+    readonly ImageDataset trainSet, testSet;
+    readonly long[] labeled, unlabeled;
+    readonly SslBatches plan;
+    readonly BatchSource source;
+    readonly SslGenerator g;
+    readonly SslDiscriminator d;
+    readonly FeatureMatchingGan variant;
+    readonly Evaluator evaluator;
+    readonly Dictionary<string, Tensor> lossSums = new(); // on the device: no host copy per step
+    int summedSteps;
+
+    public SslExperiment(ExperimentConfig config)
     {
-        callbacks ??= new RunCallbacks();
-        var ssl = Validate(config);
-        int threads = torch.get_num_threads();
-        if (config.Train.Threads > 0) torch.set_num_threads(config.Train.Threads);
-        try { return TrainCore(config, ssl, run, resume, callbacks, stop); }
-        finally { torch.set_num_threads(threads); }
+        this.config = config;
+        ssl = Ssl.Validate(config);
+        device = new Device(config.Train.Device);
+        var owned = new List<IDisposable>(); // released if construction fails part-way
+        try
+        {
+            owned.Add(trainSet = Ssl.Subsample(Ssl.Load(config.Data, train: true), ssl.TrainImages));
+            owned.Add(testSet = Ssl.Load(config.Data, train: false));
+            if (trainSet.Labels is null || testSet.Labels is null) throw new BreGanInputException($"{config.Data.Dataset}: SSL needs labelled train and test splits.");
+            var labels = trainSet.Labels.data<long>().ToArray();
+            long[] rest;
+            (labeled, rest) = SslSplit.SelectBalanced(labels, ssl.LabelsPerClass, Ssl.Classes, config.Train.Seed);
+            unlabeled = ssl.Unlabeled == "all" ? Enumerable.Range(0, labels.Length).Select(i => (long)i).ToArray() : rest;
+            plan = new SslBatches(labeled, unlabeled, config.Train.BatchSize, config.Train.Seed);
+            source = new BatchSource(trainSet, plan, device, config.Model.Architecture);
+
+            (g, d) = Ssl.BuildModels(config, trainSet.Channels, trainSet.Height, trainSet.Width, device);
+            owned.Add(g);
+            owned.Add(d);
+            owned.Add(variant = new FeatureMatchingGan(g, d, source, config, device));
+            // D's placement must exist in this D (e.g. layers:6 in a 5-layer MLP): fail before training.
+            try { BreCapture.Attach(d, BrePlacement.Parse(config.Bre.Placement), config.Bre.ToOptions()).Dispose(); }
+            catch (ArgumentException e) { throw new BreGanInputException(e.Message); }
+            owned.Add(evaluator = new Evaluator(config, g, d, variant, testSet, source, unlabeled, device));
+        }
+        catch
+        {
+            foreach (var o in Enumerable.Reverse(owned)) o.Dispose();
+            throw;
+        }
+        int perEpoch = plan.IterationsPerEpoch, total = perEpoch * ssl.Epochs;
+        bool EpochEnd(int it, int every) => it % perEpoch == 0 && it / perEpoch % every == 0 || it == total;
+        Schedule = new TrainingSchedule(total, t => ssl.LearningRate(config.Train.Lr, t, total),
+            it => EpochEnd(it, ssl.EvalEveryEpochs), it => EpochEnd(it, ssl.CheckpointEveryEpochs), DSteps: 1);
     }
 
-    static IReadOnlyDictionary<string, double?> TrainCore(
-        ExperimentConfig config, SslConfig ssl, RunFolder run, bool resume, RunCallbacks callbacks, CancellationToken stop)
+    public IGanVariant Variant => variant;
+
+    public TrainingSchedule Schedule { get; }
+
+    public string ResumeCommand => "bregan ssl --resume";
+
+    public void Prepare(int start, bool resumed, Action<string>? log)
     {
-        var device = new Device(config.Train.Device);
-
-        using var trainSet = Subsample(Load(config.Data, train: true), ssl.TrainImages);
-        using var testSet = Load(config.Data, train: false);
-        if (trainSet.Labels is null || testSet.Labels is null) throw new BreGanInputException($"{config.Data.Dataset}: SSL needs labelled train and test splits.");
-        var labels = trainSet.Labels.data<long>().ToArray();
-        var (labeled, rest) = SslSplit.SelectBalanced(labels, ssl.LabelsPerClass, Classes, config.Train.Seed);
-        var unlabeled = ssl.Unlabeled == "all" ? Enumerable.Range(0, labels.Length).Select(i => (long)i).ToArray() : rest;
-        var plan = new SslBatches(labeled, unlabeled, config.Train.BatchSize, config.Train.Seed);
-        var source = new BatchSource(trainSet, plan, device, config.Model.Architecture);
-
-        var (g, d) = BuildModels(config, trainSet.Channels, trainSet.Height, trainSet.Width, device);
-        using var gDispose = g;
-        using var dDispose = d;
-        using var variant = new FeatureMatchingGan(g, d, source, config, device);
-        // D's placement must exist in this D (e.g. layers:6 in a 5-layer MLP): fail before training.
-        try { BreCapture.Attach(d, BrePlacement.Parse(config.Bre.Placement), config.Bre.ToOptions()).Dispose(); }
-        catch (ArgumentException e) { throw new BreGanInputException(e.Message); }
-
-        int perEpoch = plan.IterationsPerEpoch, total = perEpoch * ssl.Epochs, start = 0;
-        double previousSeconds = 0;
-        if (resume)
-        {
-            var latest = Checkpoint.List(run.CheckpointsPath).FirstOrDefault();
-            if (latest.Path is null) throw new BreGanInputException($"'{run.Path}' has no checkpoint to resume from.");
-            start = Checkpoint.Load(latest.Path, variant);
-            MetricsLog.TruncateAfter(run.MetricsPath, start);
-            var rows = MetricsLog.Read(run.MetricsPath);
-            if (rows.Count > 0 && rows[^1].TryGetValue("seconds", out var s) && double.IsFinite(s)) previousSeconds = s;
-            callbacks.Log?.Invoke($"Resuming from {Path.GetFileName(latest.Path)} (iteration {start}, epoch {start / perEpoch}).");
-        }
-        else if (ssl.DataInit > 0)
+        source.Iteration = start;
+        if (!resumed && ssl.DataInit > 0)
         {
             // The reference's data-dependent initialisation of the weight-normalised layers.
             using var scope = NewDisposeScope();
@@ -211,85 +228,60 @@ public static class Ssl
             using var stream = new Generator((ulong)(config.Train.Seed * 7919 + 13), new Device("cpu"));
             g.InitializeFromData(variant.Noise(Math.Max(2, config.Train.BatchSize), stream));
         }
-        callbacks.Log?.Invoke($"{config.Preset}: {labeled.Length} labelled ({ssl.LabelsPerClass} per class), {unlabeled.Length} unlabelled, " +
-                              $"{testSet.Count} test images; {perEpoch} iterations per epoch, {ssl.Epochs} epochs.");
+        log?.Invoke($"{config.Preset}: {labeled.Length} labelled ({ssl.LabelsPerClass} per class), {unlabeled.Length} unlabelled, " +
+                    $"{testSet.Count} test images; {plan.IterationsPerEpoch} iterations per epoch, {ssl.Epochs} epochs.");
+    }
 
-        using var evaluator = new Evaluator(config, g, d, variant, testSet, source, unlabeled, device);
-        var metrics = new MetricsLog(run.MetricsPath);
-        var sums = new Dictionary<string, Tensor>();
-        int summed = 0;
-        var clock = Stopwatch.StartNew();
-        callbacks.Started?.Invoke(start, total);
-        int it = start;
-        try
+    public void AfterStep(int iteration)
+    {
+        foreach (var (name, value) in variant.LastLosses)
         {
-            while (it < total && !stop.IsCancellationRequested)
-            {
-                variant.SetLearningRate(ssl.LearningRate(config.Train.Lr, it, total));
-                variant.BreWeight = Trainer.BreWeight(config.Bre, it, total);
-                source.Iteration = it;
-                variant.DiscriminatorStep();
-                variant.GeneratorStep();
-                foreach (var (name, value) in variant.LastLosses)
-                {
-                    if (sums.TryGetValue(name, out var sum)) sum.add_(value);
-                    else sums[name] = value.clone().DetachFromDisposeScope();
-                }
-                summed++;
-                it++;
-                callbacks.Step?.Invoke(it);
-                if (it % perEpoch != 0) continue;
-                int done = it / perEpoch;
-                if (done % ssl.EvalEveryEpochs == 0 || it == total)
-                {
-                    var row = new Dictionary<string, double> { ["epoch"] = done };
-                    foreach (var (name, sum) in sums.OrderBy(p => p.Key)) row[name] = sum.item<float>() / summed;
-                    foreach (var sum in sums.Values) sum.Dispose();
-                    sums.Clear();
-                    summed = 0;
-                    if (row.Values.Any(v => !double.IsFinite(v)))
-                        throw new TrainingDivergedException($"Training diverged at epoch {done}: non-finite loss ({string.Join(", ", row.Select(p => $"{p.Key}={p.Value}"))}).");
-                    row["lr"] = ssl.LearningRate(config.Train.Lr, it - 1, total);
-                    row["bre_weight"] = variant.BreWeight;
-                    foreach (var (k, v) in evaluator.Evaluate()) row[k] = v;
-                    row["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
-                    metrics.Append(it, row);
-                    callbacks.Evaluated?.Invoke(it, row);
-                }
-                if (done % ssl.CheckpointEveryEpochs == 0 || it == total)
-                    Checkpoint.Save(run.CheckpointsPath, it, config, variant, config.Train.KeepCheckpoints);
-            }
+            if (lossSums.TryGetValue(name, out var sum)) sum.add_(value);
+            else lossSums[name] = value.clone().DetachFromDisposeScope();
         }
-        finally
-        {
-            foreach (var sum in sums.Values) sum.Dispose();
-        }
-        if (it < total)
-        {
-            Checkpoint.Save(run.CheckpointsPath, it, config, variant, config.Train.KeepCheckpoints);
-            callbacks.Log?.Invoke($"Interrupted at iteration {it} (epoch {it / perEpoch}); checkpoint written. Continue with: bregan ssl --resume {run.Path}");
-            return new Dictionary<string, double?> { ["iterations"] = it, ["interrupted"] = 1 };
-        }
+        summedSteps++;
+        source.Iteration = iteration; // the batches of the next step
+    }
 
-        var summary = Summarize(MetricsLog.Read(run.MetricsPath));
-        summary["iterations"] = it;
+    /// <summary>The epoch, the training losses averaged since the previous row, test error and monitors.</summary>
+    public Dictionary<string, double> Evaluate(int iteration, string imagesPath)
+    {
+        var row = new Dictionary<string, double> { ["epoch"] = iteration / plan.IterationsPerEpoch };
+        foreach (var (name, sum) in lossSums.OrderBy(p => p.Key)) row[name] = sum.item<float>() / summedSteps;
+        ClearSums();
+        foreach (var (k, v) in evaluator.Evaluate()) row[k] = v;
+        return row;
+    }
+
+    public void Finish(RunFolder run) => evaluator.WritePictures(run.ImagesPath, run.MetricsPath);
+
+    /// <summary>The last row (test_error of the final D) and the sizes of the splits.</summary>
+    public Dictionary<string, double?> Summarize(IReadOnlyList<Dictionary<string, double>> rows)
+    {
+        var summary = ExperimentRunner.LastRow(rows);
         summary["labels"] = labeled.Length;
         summary["unlabeled"] = unlabeled.Length;
         summary["train_images"] = trainSet.Count;
         summary["test_images"] = evaluator.TestCount;
-        summary["seconds"] = previousSeconds + clock.Elapsed.TotalSeconds;
-        run.WriteSummary(summary);
-        evaluator.WritePictures(run.ImagesPath, run.MetricsPath);
         return summary;
     }
 
-    /// <summary>summary.json from the metrics rows: the last row (test_error of the final D), and test_error_count.</summary>
-    public static Dictionary<string, double?> Summarize(IReadOnlyList<Dictionary<string, double>> rows)
+    void ClearSums()
     {
-        var summary = new Dictionary<string, double?>();
-        if (rows.Count == 0) return summary;
-        foreach (var (k, v) in rows[^1]) if (k != "iteration") summary[k] = v;
-        return summary;
+        foreach (var sum in lossSums.Values) sum.Dispose();
+        lossSums.Clear();
+        summedSteps = 0;
+    }
+
+    public void Dispose()
+    {
+        ClearSums();
+        evaluator.Dispose();
+        variant.Dispose();
+        d.Dispose();
+        g.Dispose();
+        testSet.Dispose();
+        trainSet.Dispose();
     }
 
     /// <summary>Gathers the batches of the current iteration from the training images.</summary>
@@ -301,14 +293,14 @@ public static class Ssl
         {
             using var scope = NewDisposeScope();
             var (images, _) = data.Gather(torch.tensor(indices), device);
-            return Scale(images, architecture).MoveToOuterDisposeScope();
+            return Ssl.Scale(images, architecture).MoveToOuterDisposeScope();
         }
 
         public (Tensor Images, Tensor Labels) Labeled()
         {
             using var scope = NewDisposeScope();
             var (images, labels) = data.Gather(torch.tensor(plan.At(Iteration).Labeled), device);
-            return (Scale(images, architecture).MoveToOuterDisposeScope(), labels!.MoveToOuterDisposeScope());
+            return (Ssl.Scale(images, architecture).MoveToOuterDisposeScope(), labels!.MoveToOuterDisposeScope());
         }
 
         public Tensor Unlabeled() => Images(plan.At(Iteration).Unlabeled);
@@ -361,7 +353,7 @@ public static class Ssl
                 {
                     using var batchScope = NewDisposeScope();
                     var (images, labels) = test.Slice(start, Math.Min(EvalBatch, TestCount - start), device);
-                    var logits = d.call(Scale(images, config.Model.Architecture));
+                    var logits = d.call(Ssl.Scale(images, config.Model.Architecture));
                     errors.add_(logits.argmax(1).ne(labels!).sum());
                 }
             }

@@ -61,6 +61,8 @@ public sealed class Toy2D : IExperiment
 
     public IGanVariant Variant => variant;
 
+    public TrainingSchedule Schedule => TrainingSchedule.Standard(config.Train, config.Eval.Every);
+
     /// <summary>The mixture a config names (validated).</summary>
     public static GaussianMixture2D Mixture(DataConfig data)
     {

@@ -53,6 +53,8 @@ public sealed class AdversarialGan : IGanVariant
     /// <param name="discriminator">D: samples to one logit (or critic value) per point [B, 1].</param>
     /// <param name="sampleReal">Draws a real batch of the given size on the device from the stream.</param>
     /// <param name="sampleNoise">Draws G's noise of the given batch size on the device from the stream.</param>
+    /// <param name="config">The loss, BRE and optimiser settings (loss.*, bre.*, train.*).</param>
+    /// <param name="device">Where the models and batches live.</param>
     public AdversarialGan(
         nn.Module<Tensor, Tensor> generator, nn.Module<Tensor, Tensor> discriminator,
         Func<int, Generator, Tensor> sampleReal, Func<int, Generator, Tensor> sampleNoise,

@@ -24,6 +24,15 @@ public class CliTests : IDisposable
     };
 
     [Theory]
+    [InlineData(1000.0, "1000")]     // a mode count, not 1E+03
+    [InlineData(26000.0, "26000")]
+    [InlineData(0.5616, "0.562")]
+    [InlineData(4.87721, "4.88")]
+    [InlineData(-3.0, "-3")]
+    [InlineData(double.NaN, "NaN")]
+    public void ProgressNumbersShowCountsWhole(double value, string expected) => Assert.Equal(expected, Commands.Short(value));
+
+    [Theory]
     [InlineData("valid: ring8, grid25", "train", "--preset", "moons", "--out", "X")]
     [InlineData("train.lr must be > 0", "train", "--preset", "grid25", "--set", "train.lr=0", "--out", "X")]
     [InlineData("valid: ns, minimax, wgan-gp, hinge", "train", "--preset", "grid25", "--set", "loss.kind=gan", "--out", "X")]

@@ -64,7 +64,7 @@ public class SslTrainingTests : SslSingleThreaded
     {
         var config = Tiny(preset);
         var run = NewRun(preset, config);
-        var summary = Ssl.Train(config, run);
+        var summary = ExperimentRunner.Train(config, run);
 
         var rows = MetricsLog.Read(run.MetricsPath);
         Assert.Equal(new[] { 1.0, 2.0 }, rows.Select(r => r["epoch"]));
@@ -92,13 +92,13 @@ public class SslTrainingTests : SslSingleThreaded
     {
         var config = Tiny("mnist-fm", epochs: 3);
         var whole = NewRun("whole", config);
-        Ssl.Train(config, whole);
+        ExperimentRunner.Train(config, whole);
 
         var parts = NewRun("parts", config);
         using var stop = new CancellationTokenSource();
-        var first = Ssl.Train(config, parts, callbacks: new RunCallbacks { Step = it => { if (it == 4) stop.Cancel(); } }, stop: stop.Token);
+        var first = ExperimentRunner.Train(config, parts, callbacks: new RunCallbacks { Step = it => { if (it == 4) stop.Cancel(); } }, stop: stop.Token);
         Assert.Equal(4, first["iterations"]);
-        Ssl.Train(config, parts, resume: true);
+        ExperimentRunner.Train(config, parts, resume: true);
 
         var a = MetricsLog.Read(whole.MetricsPath);
         var b = MetricsLog.Read(parts.MetricsPath);
@@ -110,11 +110,32 @@ public class SslTrainingTests : SslSingleThreaded
     }
 
     [Fact]
+    public void SslRunsTakeTheRunLockAndResumeFromTheNewestValidCheckpoint()
+    {
+        var config = Tiny("mnist-fm", epochs: 3, "ssl.checkpoint_every_epochs=1");
+        var run = NewRun("locked", config);
+        using (RunLock.Acquire(run.Path)) // another writer holds the folder
+            Assert.Contains("in use", Assert.Throws<BreGanInputException>(() => ExperimentRunner.Train(config, run)).Message);
+        Assert.False(File.Exists(run.MetricsPath), "a refused run writes nothing");
+
+        using var stop = new CancellationTokenSource();
+        ExperimentRunner.Train(config, run, callbacks: new RunCallbacks { Step = it => { if (it == 8) stop.Cancel(); } }, stop: stop.Token);
+        var saved = Checkpoint.List(run.CheckpointsPath);
+        Assert.Equal(new[] { 8, 4 }, saved.Select(c => c.Iteration));
+        File.WriteAllBytes(saved[0].Path, new byte[] { 1, 2, 3 }); // the newest is damaged
+        var log = new List<string>();
+        var summary = ExperimentRunner.Train(config, run, resume: true, callbacks: new RunCallbacks { Log = log.Add });
+        Assert.Equal(12, summary["iterations"]);
+        Assert.Contains(log, line => line.Contains("iteration 4"));
+        Assert.Equal(new[] { 1.0, 2.0, 3.0 }, MetricsLog.Read(run.MetricsPath).Select(r => r["epoch"]));
+    }
+
+    [Fact]
     public void BaselineHasNoBreInTheLossButLogsItsMonitors()
     {
         var config = Tiny("mnist-fm", 1, "bre.weight=0");
         var run = NewRun("baseline", config);
-        Ssl.Train(config, run);
+        ExperimentRunner.Train(config, run);
         var row = MetricsLog.Read(run.MetricsPath)[^1];
         Assert.Equal(0, row["bre"]);
         Assert.True(row["fake_me"] > 0);
@@ -125,7 +146,7 @@ public class SslTrainingTests : SslSingleThreaded
     {
         var config = Tiny("mnist-fm", 1, "ssl.unlabeled=all");
         var run = NewRun("all", config);
-        var summary = Ssl.Train(config, run);
+        var summary = ExperimentRunner.Train(config, run);
         Assert.Equal(60, summary["unlabeled"]);
         Assert.Equal(6, summary["iterations"]); // 60 / 10
     }
@@ -134,7 +155,7 @@ public class SslTrainingTests : SslSingleThreaded
     public void TrainImagesUsesAFixedSubset()
     {
         var config = Tiny("mnist-fm", 1, "ssl.train_images=40", "ssl.test_images=8");
-        var summary = Ssl.Train(config, NewRun("subset", config));
+        var summary = ExperimentRunner.Train(config, NewRun("subset", config));
         Assert.Equal(40, summary["train_images"]);
         Assert.Equal(20, summary["unlabeled"]);   // 40 - 20 labelled
         Assert.Equal(2, summary["iterations"]);   // 20 / 10
