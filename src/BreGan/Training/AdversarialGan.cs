@@ -38,7 +38,7 @@ public sealed class AdversarialGan : IGanVariant
 {
     private readonly nn.Module<Tensor, Tensor> generator;
     private readonly nn.Module<Tensor, Tensor> discriminator;
-    private readonly TorchSharp.Modules.Adam optG, optD;
+    private readonly GanOptimizers optimizers;
     private readonly Func<int, Generator, Tensor> sampleReal;
     private readonly Func<int, Generator, Tensor> sampleNoise;
     private readonly LossConfig loss;
@@ -47,7 +47,7 @@ public sealed class AdversarialGan : IGanVariant
     private readonly Device device;
     private readonly BreCapture? capture;
     private readonly Generator noiseStream, dataStream, interpolationStream;
-    private readonly Dictionary<string, Tensor> last = new();
+    private readonly LatestLosses last = new();
 
     /// <param name="generator">G: noise [B, ...] to samples.</param>
     /// <param name="discriminator">D: samples to one logit (or critic value) per point [B, 1].</param>
@@ -69,8 +69,7 @@ public sealed class AdversarialGan : IGanVariant
         bre = config.Bre;
         batchSize = config.Train.BatchSize;
         var t = config.Train;
-        optG = optim.Adam(generator.parameters(), t.Lr, t.Beta1, t.Beta2, weight_decay: t.WeightDecay);
-        optD = optim.Adam(discriminator.parameters(), t.Lr, t.Beta1, t.Beta2, weight_decay: t.WeightDecay);
+        optimizers = new GanOptimizers(generator, discriminator, t);
         BreWeight = bre.Weight;
         // Only hook D when BRE is in the loss: a baseline runs with no hooks at all.
         if (bre.Weight > 0 && (bre.OnFake || bre.OnInterpolated || bre.OnReal))
@@ -93,11 +92,11 @@ public sealed class AdversarialGan : IGanVariant
 
     public double BreWeight { get; set; }
 
-    public IReadOnlyDictionary<string, Tensor> LastLosses => last;
+    public IReadOnlyDictionary<string, Tensor> LastLosses => last.Values;
 
     public IReadOnlyList<(string Name, nn.Module Module)> Modules => new (string, nn.Module)[] { ("generator", generator), ("discriminator", discriminator) };
 
-    public IReadOnlyList<(string Name, TorchSharp.Modules.OptimizerHelper Optimizer)> Optimizers => new (string, TorchSharp.Modules.OptimizerHelper)[] { ("generator", optG), ("discriminator", optD) };
+    public IReadOnlyList<(string Name, TorchSharp.Modules.OptimizerHelper Optimizer)> Optimizers => optimizers.Named;
 
     public IReadOnlyList<(string Name, Generator Generator)> RandomStreams => new[] { ("noise", noiseStream), ("data", dataStream), ("interpolation", interpolationStream) };
 
@@ -146,11 +145,11 @@ public sealed class AdversarialGan : IGanVariant
         Capture(false);
 
         var total = breSum is null ? dLoss : dLoss + breSum * BreWeight;
-        optD.zero_grad();
+        optimizers.Discriminator.zero_grad();
         total.backward();
-        optD.step();
-        Keep("d_loss", dLoss);
-        Keep("bre", breSum ?? zeros_like(dLoss));
+        optimizers.Discriminator.step();
+        last.Keep("d_loss", dLoss);
+        last.Keep("bre", breSum ?? zeros_like(dLoss));
     }
 
     public void GeneratorStep()
@@ -161,32 +160,19 @@ public sealed class AdversarialGan : IGanVariant
         if (capture is not null) capture.Enabled = false;
         var fakeOut = discriminator.call(generator.call(sampleNoise(batchSize, noiseStream)));
         var gLoss = Losses.Generator(loss.Kind, fakeOut);
-        optG.zero_grad();
+        optimizers.Generator.zero_grad();
         gLoss.backward();
-        optG.step();
-        Keep("g_loss", gLoss);
+        optimizers.Generator.step();
+        last.Keep("g_loss", gLoss);
     }
 
-    // Keeps a detached copy of a scalar beyond the step's scope; no host copy here.
-    void Keep(string name, Tensor value)
-    {
-        if (last.TryGetValue(name, out var old)) old.Dispose();
-        last[name] = value.detach().MoveToOuterDisposeScope();
-    }
-
-    public void SetLearningRate(double lr)
-    {
-        foreach (var g in optG.ParamGroups) g.LearningRate = lr;
-        foreach (var g in optD.ParamGroups) g.LearningRate = lr;
-    }
+    public void SetLearningRate(double lr) => optimizers.SetLearningRate(lr);
 
     public void Dispose()
     {
         capture?.Dispose();
-        foreach (var t in last.Values) t.Dispose();
-        last.Clear();
-        optG.Dispose();
-        optD.Dispose();
+        last.Dispose();
+        optimizers.Dispose();
         noiseStream.Dispose();
         dataStream.Dispose();
         interpolationStream.Dispose();

@@ -27,14 +27,14 @@ public sealed class FeatureMatchingGan : IGanVariant
     private readonly SslGenerator generator;
     private readonly SslDiscriminator discriminator;
     private readonly ISslBatchSource batches;
-    private readonly TorchSharp.Modules.Adam optG, optD;
+    private readonly GanOptimizers optimizers;
     private readonly BreConfig bre;
     private readonly SslConfig ssl;
     private readonly int batchSize;
     private readonly Device device;
     private readonly BreCapture? capture;
     private readonly Generator noiseStream;
-    private readonly Dictionary<string, Tensor> last = new();
+    private readonly LatestLosses last = new(ScalarType.Float32);
 
     public FeatureMatchingGan(SslGenerator generator, SslDiscriminator discriminator, ISslBatchSource batches,
         ExperimentConfig config, Device device)
@@ -47,8 +47,7 @@ public sealed class FeatureMatchingGan : IGanVariant
         ssl = config.Ssl ?? throw new BreGanInputException("An SSL run needs the config section 'ssl'.");
         batchSize = config.Train.BatchSize;
         var t = config.Train;
-        optG = optim.Adam(generator.parameters(), t.Lr, t.Beta1, t.Beta2, weight_decay: t.WeightDecay);
-        optD = optim.Adam(discriminator.parameters(), t.Lr, t.Beta1, t.Beta2, weight_decay: t.WeightDecay);
+        optimizers = new GanOptimizers(generator, discriminator, t);
         BreWeight = bre.Weight;
         if (bre.Weight > 0 && (bre.OnReal || bre.OnFake))
         {
@@ -60,11 +59,11 @@ public sealed class FeatureMatchingGan : IGanVariant
 
     public double BreWeight { get; set; }
 
-    public IReadOnlyDictionary<string, Tensor> LastLosses => last;
+    public IReadOnlyDictionary<string, Tensor> LastLosses => last.Values;
 
     public IReadOnlyList<(string Name, nn.Module Module)> Modules => new (string, nn.Module)[] { ("generator", generator), ("discriminator", discriminator) };
 
-    public IReadOnlyList<(string Name, TorchSharp.Modules.OptimizerHelper Optimizer)> Optimizers => new (string, TorchSharp.Modules.OptimizerHelper)[] { ("generator", optG), ("discriminator", optD) };
+    public IReadOnlyList<(string Name, TorchSharp.Modules.OptimizerHelper Optimizer)> Optimizers => optimizers.Named;
 
     public IReadOnlyList<(string Name, Generator Generator)> RandomStreams => new[] { ("noise", noiseStream) };
 
@@ -109,14 +108,14 @@ public sealed class FeatureMatchingGan : IGanVariant
         var lossUnl = SslLosses.Unsupervised(unlabeledLogits, fakeLogits);
         var dLoss = lossLab + lossUnl * ssl.UnlabeledWeight;
         var total = breSum is null ? dLoss : dLoss + breSum * BreWeight;
-        optD.zero_grad();
+        optimizers.Discriminator.zero_grad();
         total.backward();
-        optD.step();
-        Keep("d_loss", dLoss);
-        Keep("loss_lab", lossLab);
-        Keep("loss_unl", lossUnl);
-        Keep("bre", breSum ?? zeros_like(dLoss));
-        Keep("train_err", SslLosses.ErrorRate(labeledLogits, labels));
+        optimizers.Discriminator.step();
+        last.Keep("d_loss", dLoss);
+        last.Keep("loss_lab", lossLab);
+        last.Keep("loss_unl", lossUnl);
+        last.Keep("bre", breSum ?? zeros_like(dLoss));
+        last.Keep("train_err", SslLosses.ErrorRate(labeledLogits, labels));
     }
 
     public void GeneratorStep()
@@ -129,32 +128,19 @@ public sealed class FeatureMatchingGan : IGanVariant
         using (no_grad()) realFeatures = discriminator.Features(batches.ForGenerator());
         var fakeFeatures = discriminator.Features(generator.call(Noise(batchSize)));
         var gLoss = SslLosses.FeatureMatching(realFeatures, fakeFeatures, ssl.FeatureMatching);
-        optG.zero_grad();
+        optimizers.Generator.zero_grad();
         gLoss.backward();
-        optG.step();
-        Keep("g_loss", gLoss);
+        optimizers.Generator.step();
+        last.Keep("g_loss", gLoss);
     }
 
-    // Keeps a detached copy of a scalar beyond the step's scope; no host copy here.
-    void Keep(string name, Tensor value)
-    {
-        if (last.TryGetValue(name, out var old)) old.Dispose();
-        last[name] = value.detach().to(ScalarType.Float32).MoveToOuterDisposeScope();
-    }
-
-    public void SetLearningRate(double lr)
-    {
-        foreach (var g in optG.ParamGroups) g.LearningRate = lr;
-        foreach (var g in optD.ParamGroups) g.LearningRate = lr;
-    }
+    public void SetLearningRate(double lr) => optimizers.SetLearningRate(lr);
 
     public void Dispose()
     {
         capture?.Dispose();
-        foreach (var t in last.Values) t.Dispose();
-        last.Clear();
-        optG.Dispose();
-        optD.Dispose();
+        last.Dispose();
+        optimizers.Dispose();
         noiseStream.Dispose();
     }
 }
