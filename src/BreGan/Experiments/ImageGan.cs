@@ -100,6 +100,7 @@ public sealed class ImageGan : IExperiment
         Channels = channels,
         ZDim = config.Model.NoiseDim,
         WidthFactor = config.Model.WidthFactor,
+        DiscriminatorWidthFactor = config.Model.DiscriminatorWidthFactor,
         Depth = config.Model.Depth > 0 ? config.Model.Depth : null,
         DiscriminatorNormalization = Normalization(config.Model.Normalization),
         GeneratorNormalization = Normalization(config.Model.GeneratorNormalization),

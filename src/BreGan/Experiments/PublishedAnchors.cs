@@ -30,7 +30,8 @@ public static class PublishedAnchors
     /// <summary>Rows (method, modes, kl, source): our two arms (mean ± s.e. over seeds), then the anchors.</summary>
     public static List<string[]> Rows(ArmResult baseline, ArmResult bre, ExperimentConfig config)
     {
-        string ours = $"this repository: {baseline.Runs.Count} seeds, {config.Train.Iterations} iterations, {config.Model.Architecture} x{config.Model.WidthFactor}";
+        string ours = $"this repository: {baseline.Runs.Count} seeds, {config.Train.Iterations} iterations, {config.Model.Architecture} x{config.Model.WidthFactor}" +
+            (config.Model.DiscriminatorWidthFactor == 1 ? "" : $", D x{config.Model.DiscriminatorWidthFactor} of G");
         var rows = new List<string[]>
         {
             new[] { "baseline (ours)", Comparison.Cell(baseline, "modes"), Comparison.Cell(baseline, "kl"), ours },

@@ -48,6 +48,7 @@ internal static class ConfigChecks
         AtMost("model.discriminator_layers", c.Model.DiscriminatorLayers, 64);
         AtMost("model.noise_dim", c.Model.NoiseDim, 8192);
         AtMost("model.width_factor", c.Model.WidthFactor, 64);
+        AtMost("model.discriminator_width_factor", c.Model.DiscriminatorWidthFactor, 64);
         AtMost("model.depth", c.Model.Depth, 8);
         AtMost("train.batch_size", c.Train.BatchSize, 65536);
         AtMost("train.d_steps", c.Train.DSteps, 1000);

@@ -51,6 +51,8 @@ public sealed record ModelConfig
     public double OutputScale { get; init; }
     /// <summary>Channel multiplier of the image networks (dcgan: 16, 32, 64, ... times this; 4 gives 64-128-256).</summary>
     public double WidthFactor { get; init; } = 1;
+    /// <summary>D's channels relative to G's in image networks; 0.25 is the harder stacked-MNIST setting (Metz et al. 2017).</summary>
+    public double DiscriminatorWidthFactor { get; init; } = 1;
     /// <summary>Strided conv stages of the image networks; 0 means the default for the image size.</summary>
     public int Depth { get; init; }
     /// <summary>D's normalization in image networks: none | batch | layer (layer for WGAN-GP).</summary>
@@ -301,6 +303,7 @@ public sealed record ExperimentConfig
         Require(Data.Channels is 0 or 1 or 3, $"data.channels must be 1 or 3 (or 0 for the dataset's own), got {Data.Channels}.");
         Require(Data.Count >= 0, $"data.count must be >= 0, got {Data.Count}.");
         Require(Model.WidthFactor > 0, $"model.width_factor must be > 0, got {Model.WidthFactor}.");
+        Require(Model.DiscriminatorWidthFactor > 0, $"model.discriminator_width_factor must be > 0, got {Model.DiscriminatorWidthFactor}.");
         Require(Model.Depth >= 0, $"model.depth must be >= 0, got {Model.Depth}.");
         Require(Model.Normalization is "none" or "batch" or "layer", $"Unknown model.normalization '{Model.Normalization}'; valid: none, batch, layer.");
         Require(Model.GeneratorNormalization is "none" or "batch" or "layer", $"Unknown model.generator_normalization '{Model.GeneratorNormalization}'; valid: none, batch, layer.");

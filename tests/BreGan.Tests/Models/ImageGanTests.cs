@@ -90,6 +90,22 @@ public class ImageGanTests(ITestOutputHelper output)
         Assert.Equal(3_711_747, Count(ge));
     }
 
+    [Fact]
+    public void DiscriminatorWidthFactorNarrowsOnlyD()
+    {
+        // The harder stacked-MNIST setting: D with a quarter of G's channels.
+        var (g, d) = Create("dcgan", new ImageGanOptions { WidthFactor = 2, DiscriminatorWidthFactor = 0.25 });
+        Assert.Equal(new[] { 32, 64, 128 }, g.Architecture.Widths);
+        Assert.Equal(new[] { 8, 16, 32 }, d.Architecture.Widths);
+        using var z = randn(2, 100);
+        using var fake = g.call(z);
+        using var logits = d.call(fake);
+        Assert.Equal(new long[] { 2, 3, 32, 32 }, fake.shape);
+        Assert.Equal(new long[] { 2, 1 }, logits.shape);
+        Assert.Equal(new long[] { 2, d.Architecture.FeatureSize }, d.Features(fake).shape);
+        Assert.Throws<BreGanInputException>(() => Create("dcgan", new ImageGanOptions { DiscriminatorWidthFactor = 0 }));
+    }
+
     [Theory]
     [InlineData("dcgan", ImageNormalization.Batch, 0.0)]
     [InlineData("dcgan", ImageNormalization.Layer, 0.3)]

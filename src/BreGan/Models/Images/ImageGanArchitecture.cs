@@ -41,6 +41,10 @@ public sealed record ImageGanOptions
     /// 64-128-256; dcgan-equal: 256 everywhere).</summary>
     public double WidthFactor { get; init; } = 1;
 
+    /// <summary>D's widths relative to G's. Default 1 (D mirrors G); 0.25 is the harder stacked-MNIST
+    /// setting of Metz et al. (2017), a D with a quarter of G's channels.</summary>
+    public double DiscriminatorWidthFactor { get; init; } = 1;
+
     /// <summary>Number of stride-2 convolution stages in D (and transposed ones in G). Default (null):
     /// 3 for 28 and 32 pixels, 4 for 64, so the smallest map is 4x4.</summary>
     public int? Depth { get; init; }
@@ -117,6 +121,8 @@ public sealed record ImageGanArchitecture
             throw new BreGanInputException($"ZDim must be at least 1; got {options.ZDim}");
         if (!(options.WidthFactor > 0) || double.IsInfinity(options.WidthFactor))
             throw new BreGanInputException($"WidthFactor must be a finite number > 0; got {options.WidthFactor}");
+        if (!(options.DiscriminatorWidthFactor > 0) || double.IsInfinity(options.DiscriminatorWidthFactor))
+            throw new BreGanInputException($"DiscriminatorWidthFactor must be a finite number > 0; got {options.DiscriminatorWidthFactor}");
         if (!(options.DropoutProbability >= 0 && options.DropoutProbability < 1))
             throw new BreGanInputException($"DropoutProbability must be in [0, 1); got {options.DropoutProbability}");
         CheckEnum(options.DiscriminatorNormalization, nameof(options.DiscriminatorNormalization));

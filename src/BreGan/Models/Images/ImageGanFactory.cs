@@ -21,8 +21,11 @@ public static class ImageGanFactory
         if (dtype is not (ScalarType.Float32 or ScalarType.Float64))
             throw new BreGanInputException($"dtype must be Float32 or Float64; got {dtype}");
         var resolved = ImageGanArchitecture.Resolve(architecture, options);
+        // D's own widths when it is narrower or wider than G (its Architecture reports them).
+        var forD = options.DiscriminatorWidthFactor == 1 ? resolved : ImageGanArchitecture.Resolve(architecture,
+            options with { WidthFactor = options.WidthFactor * options.DiscriminatorWidthFactor, DiscriminatorWidthFactor = 1 });
         var generator = new DcganGenerator(resolved);
-        var discriminator = new DcganDiscriminator(resolved);
+        var discriminator = new DcganDiscriminator(forD);
         ImageGanLayers.Initialize(generator);
         ImageGanLayers.Initialize(discriminator);
         return (generator.to(device, dtype), discriminator.to(device, dtype));
