@@ -145,9 +145,7 @@ public sealed class AdversarialGan : IGanVariant
         Capture(false);
 
         var total = breSum is null ? dLoss : dLoss + breSum * BreWeight;
-        optimizers.Discriminator.zero_grad();
-        total.backward();
-        optimizers.Discriminator.step();
+        optimizers.UpdateDiscriminator(total);
         last.Keep("d_loss", dLoss);
         last.Keep("bre", breSum ?? zeros_like(dLoss));
     }
@@ -160,9 +158,7 @@ public sealed class AdversarialGan : IGanVariant
         if (capture is not null) capture.Enabled = false;
         var fakeOut = discriminator.call(generator.call(sampleNoise(batchSize, noiseStream)));
         var gLoss = Losses.Generator(loss.Kind, fakeOut);
-        optimizers.Generator.zero_grad();
-        gLoss.backward();
-        optimizers.Generator.step();
+        optimizers.UpdateGenerator(gLoss);
         last.Keep("g_loss", gLoss);
     }
 

@@ -108,9 +108,7 @@ public sealed class FeatureMatchingGan : IGanVariant
         var lossUnl = SslLosses.Unsupervised(unlabeledLogits, fakeLogits);
         var dLoss = lossLab + lossUnl * ssl.UnlabeledWeight;
         var total = breSum is null ? dLoss : dLoss + breSum * BreWeight;
-        optimizers.Discriminator.zero_grad();
-        total.backward();
-        optimizers.Discriminator.step();
+        optimizers.UpdateDiscriminator(total);
         last.Keep("d_loss", dLoss);
         last.Keep("loss_lab", lossLab);
         last.Keep("loss_unl", lossUnl);
@@ -128,9 +126,7 @@ public sealed class FeatureMatchingGan : IGanVariant
         using (no_grad()) realFeatures = discriminator.Features(batches.ForGenerator());
         var fakeFeatures = discriminator.Features(generator.call(Noise(batchSize)));
         var gLoss = SslLosses.FeatureMatching(realFeatures, fakeFeatures, ssl.FeatureMatching);
-        optimizers.Generator.zero_grad();
-        gLoss.backward();
-        optimizers.Generator.step();
+        optimizers.UpdateGenerator(gLoss);
         last.Keep("g_loss", gLoss);
     }
 

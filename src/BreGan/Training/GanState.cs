@@ -44,6 +44,19 @@ public sealed class GanOptimizers : IDisposable
     public IReadOnlyList<(string Name, TorchSharp.Modules.OptimizerHelper Optimizer)> Named =>
         new (string, TorchSharp.Modules.OptimizerHelper)[] { ("generator", Generator), ("discriminator", Discriminator) };
 
+    /// <summary>One Adam update of D that minimises <paramref name="loss"/>.</summary>
+    public void UpdateDiscriminator(Tensor loss) => Update(Discriminator, loss);
+
+    /// <summary>One Adam update of G that minimises <paramref name="loss"/>.</summary>
+    public void UpdateGenerator(Tensor loss) => Update(Generator, loss);
+
+    static void Update(TorchSharp.Modules.Adam optimizer, Tensor loss)
+    {
+        optimizer.zero_grad();
+        loss.backward();
+        optimizer.step();
+    }
+
     public void SetLearningRate(double lr)
     {
         foreach (var g in Generator.ParamGroups) g.LearningRate = lr;
